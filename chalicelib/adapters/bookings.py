@@ -1,0 +1,286 @@
+"""Bookings, holds and idempotency records, and the transactions that move slots between them."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Dict, Iterable, List, Optional, Tuple
+
+from pynamodb.exceptions import DoesNotExist
+
+from chalicelib.adapters import slots
+from chalicelib.adapters.models import BookingItem, HoldItem, IdempotencyItem
+from chalicelib.adapters.pagination import decode_cursor, encode_cursor
+from chalicelib.adapters.providers import block_item
+from chalicelib.adapters.transaction import Failure, Transaction, TransactionFailed
+from chalicelib.domain.errors import (
+    BookingNotModifiable,
+    ConflictsWithBookings,
+    HoldExpired,
+    SlotUnavailable,
+)
+from chalicelib.domain.model import BOOKED, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold
+from chalicelib.domain.timegrid import format_utc, parse_instant, slot_starts
+
+IDEMPOTENCY_LABEL = "idempotency"
+HOLD_LABEL = "hold"
+BOOKING_LABEL = "booking"
+
+
+@dataclass(frozen=True)
+class IdempotentAnswer:
+    """The first answer given to one user's request with one Idempotency-Key."""
+
+    user_id: str
+    key: str
+    request_hash: str
+    status_code: int
+    body: Dict[str, Any]
+    expires_at: int
+
+
+class IdempotencyRace(Exception):
+    """Another request with the same key committed first (or is committing)."""
+
+    def __init__(self, in_progress: bool):
+        super().__init__("idempotency race")
+        self.in_progress = in_progress
+
+
+# --- bookings -------------------------------------------------------------------------------
+
+def _booking(item: BookingItem) -> Booking:
+    return Booking(
+        booking_id=item.booking_id, status=item.status, provider_id=item.provider_id,
+        service_id=item.service_id, customer_id=item.customer_id, start=parse_instant(item.start, "start"),
+        end=parse_instant(item.end, "end"), occupied_until=parse_instant(item.occupied_until, "occupied_until"),
+        timezone=item.timezone, note=item.note, reason=item.reason, created_at=item.created_at,
+        updated_at=item.updated_at, version=int(item.version))
+
+
+def _booking_item(booking: Booking) -> BookingItem:
+    start = format_utc(booking.start)
+    return BookingItem(
+        *BookingItem.key(booking.booking_id), booking_id=booking.booking_id, status=booking.status,
+        provider_id=booking.provider_id, service_id=booking.service_id, customer_id=booking.customer_id,
+        start=start, end=format_utc(booking.end), occupied_until=format_utc(booking.occupied_until),
+        timezone=booking.timezone, note=booking.note, reason=booking.reason, created_at=booking.created_at,
+        updated_at=booking.updated_at, version=booking.version,
+        gsi1pk=BookingItem.customer_partition(booking.customer_id),
+        gsi1sk=BookingItem.time_sort_key(start, booking.booking_id),
+        gsi2pk=BookingItem.provider_partition(booking.provider_id),
+        gsi2sk=BookingItem.time_sort_key(start, booking.booking_id))
+
+
+def get_booking(booking_id: str) -> Optional[Booking]:
+    """The booking, or None."""
+    try:
+        return _booking(BookingItem.get(*BookingItem.key(booking_id), consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def _list(index, partition: str, start: datetime, end: datetime, status: Optional[str], limit: int,
+          cursor: Optional[str]) -> Tuple[List[Booking], Optional[str]]:
+    sort_key = index.Meta.index_name + "sk"
+    low, high = format_utc(start), format_utc(end)
+    condition = getattr(BookingItem, sort_key).between(low, high + "~")
+    result = index.query(partition, condition, filter_condition=(BookingItem.status == status) if status else None,
+                         limit=limit, last_evaluated_key=decode_cursor(cursor))
+    bookings = [_booking(item) for item in result]
+    return bookings, encode_cursor(result.last_evaluated_key)
+
+
+def list_customer_bookings(customer_id: str, start: datetime, end: datetime, status: Optional[str], limit: int,
+                           cursor: Optional[str]) -> Tuple[List[Booking], Optional[str]]:
+    """A page of one customer's bookings that start in [start, end], by start."""
+    return _list(BookingItem.by_customer, BookingItem.customer_partition(customer_id), start, end, status, limit,
+                 cursor)
+
+
+def list_provider_bookings(provider_id: str, start: datetime, end: datetime, status: Optional[str], limit: int,
+                           cursor: Optional[str]) -> Tuple[List[Booking], Optional[str]]:
+    """A page of one provider's bookings that start in [start, end], by start."""
+    return _list(BookingItem.by_provider, BookingItem.provider_partition(provider_id), start, end, status, limit,
+                 cursor)
+
+
+def _occupied(booking_or_hold) -> List[datetime]:
+    return slot_starts(booking_or_hold.start, booking_or_hold.occupied_until)
+
+
+# --- holds ------------------------------------------------------------------------------------
+
+def _hold(item: HoldItem) -> Hold:
+    return Hold(hold_id=item.hold_id, provider_id=item.provider_id, service_id=item.service_id,
+                customer_id=item.customer_id, start=parse_instant(item.start, "start"),
+                end=parse_instant(item.end, "end"),
+                occupied_until=parse_instant(item.occupied_until, "occupied_until"),
+                expires_at=datetime.fromtimestamp(int(item.expires_at), tz=timezone.utc),
+                created_at=item.created_at, state=item.state)
+
+
+def get_hold(hold_id: str) -> Optional[Hold]:
+    """The hold, lapsed or not, while its item exists."""
+    try:
+        return _hold(HoldItem.get(*HoldItem.key(hold_id), consistent_read=True))
+    except DoesNotExist:
+        return None
+
+
+def list_lapsed_holds(now: datetime) -> List[Hold]:
+    """Holds whose time has passed, from every expiry shard."""
+    condition = HoldItem.gsi1sk < format_utc(now)
+    return [_hold(item) for shard in HoldItem.expiry_partitions()
+            for item in HoldItem.by_expiry.query(shard, condition)]
+
+
+def commit_hold(hold: Hold, now: datetime) -> None:
+    """Take every slot the hold spans and write the hold, all or nothing."""
+    tx = Transaction()
+    for start in _occupied(hold):
+        slots.hold(tx, hold.provider_id, start, hold.hold_id, hold.expires_at, now)
+    expires = int(hold.expires_at.timestamp())
+    tx.put(HOLD_LABEL, HoldItem(
+        *HoldItem.key(hold.hold_id), hold_id=hold.hold_id, provider_id=hold.provider_id,
+        service_id=hold.service_id, customer_id=hold.customer_id, start=format_utc(hold.start),
+        end=format_utc(hold.end), occupied_until=format_utc(hold.occupied_until), expires_at=expires,
+        created_at=hold.created_at, state=HOLD_ACTIVE, ttl=expires + 86400, gsi1pk=HoldItem.expiry_partition(hold.hold_id),
+        gsi1sk=f"{format_utc(hold.expires_at)}#{hold.hold_id}"), condition=HoldItem.pk.does_not_exist())
+    try:
+        tx.commit()
+    except TransactionFailed:
+        raise SlotUnavailable("some of that time is already taken; pick another start")
+
+
+def commit_hold_release(hold: Hold, still_held: Iterable[datetime]) -> None:
+    """Free the slots the hold still has and mark it released (it stays, so using it says it lapsed)."""
+    tx = Transaction()
+    for start in still_held:
+        slots.release(tx, hold.provider_id, start, hold_id=hold.hold_id)
+    tx.update(HOLD_LABEL, HoldItem(*HoldItem.key(hold.hold_id)),
+              [HoldItem.state.set(HOLD_RELEASED), HoldItem.gsi1pk.remove(), HoldItem.gsi1sk.remove()],
+              condition=HoldItem.state == HOLD_ACTIVE)
+    tx.commit()
+
+
+# --- idempotency ------------------------------------------------------------------------------
+
+def get_idempotent_answer(user_id: str, key: str) -> Optional[IdempotentAnswer]:
+    """The stored first answer for this user and key, expired or not."""
+    try:
+        item = IdempotencyItem.get(*IdempotencyItem.key(user_id, key), consistent_read=True)
+    except DoesNotExist:
+        return None
+    return IdempotentAnswer(user_id=user_id, key=key, request_hash=item.request_hash,
+                            status_code=int(item.status_code), body=json.loads(item.body),
+                            expires_at=int(item.expires_at))
+
+
+# --- bookings' transactions -------------------------------------------------------------------
+
+def commit_booking(booking: Booking, answer: IdempotentAnswer, hold: Optional[Hold], now: datetime) -> None:
+    """Take the slots (from the hold, if any), write the booking and its idempotent answer: one write call."""
+    tx = Transaction()
+    for start in _occupied(booking):
+        slots.book(tx, booking.provider_id, start, booking.booking_id, now,
+                   hold_id=hold.hold_id if hold else None)
+    tx.put(BOOKING_LABEL, _booking_item(booking), condition=BookingItem.pk.does_not_exist())
+    now_epoch = int(now.timestamp())
+    tx.put(IDEMPOTENCY_LABEL, IdempotencyItem(
+        *IdempotencyItem.key(answer.user_id, answer.key), request_hash=answer.request_hash,
+        status_code=answer.status_code, body=json.dumps(answer.body), booking_id=booking.booking_id,
+        expires_at=answer.expires_at, ttl=answer.expires_at),
+        condition=IdempotencyItem.pk.does_not_exist() | (IdempotencyItem.expires_at < now_epoch))
+    if hold is not None:
+        tx.update(HOLD_LABEL, HoldItem(*HoldItem.key(hold.hold_id)),
+                  [HoldItem.state.set(HOLD_USED), HoldItem.booking_id.set(booking.booking_id),
+                   HoldItem.gsi1pk.remove(), HoldItem.gsi1sk.remove()],
+                  condition=(HoldItem.customer_id == booking.customer_id) & (HoldItem.state == HOLD_ACTIVE)
+                  & (HoldItem.expires_at >= now_epoch))
+    try:
+        tx.commit()
+    except TransactionFailed as failed:
+        reasons = failed.failure
+        if IDEMPOTENCY_LABEL in reasons.failed():
+            raise IdempotencyRace(in_progress=False)
+        if IDEMPOTENCY_LABEL in reasons.conflicted():
+            raise IdempotencyRace(in_progress=True)
+        if hold is not None:
+            raise HoldExpired("the hold has expired; hold the time again")
+        raise SlotUnavailable("some of that time is already taken; pick another start")
+
+
+def commit_booking_change(before: Booking, after: Booking, release: bool) -> None:
+    """Write a status change if the booking is as read; free its time too when it stops taking it."""
+    tx = Transaction()
+    tx.put(BOOKING_LABEL, _booking_item(after),
+           condition=(BookingItem.version == before.version) & (BookingItem.status == before.status))
+    if release:
+        for start in _occupied(before):
+            slots.release(tx, before.provider_id, start, booking_id=before.booking_id)
+    try:
+        tx.commit()
+    except TransactionFailed:
+        raise BookingNotModifiable("the booking changed at the same time; read it again")
+
+
+def commit_reschedule(before: Booking, after: Booking, now: datetime) -> None:
+    """Move a booking: free old slots, take new ones, keep the overlap — one transaction."""
+    old, new = set(_occupied(before)), set(_occupied(after))
+    tx = Transaction()
+    for start in sorted(old - new):
+        slots.release(tx, before.provider_id, start, booking_id=before.booking_id)
+    for start in sorted(new - old):
+        slots.book(tx, after.provider_id, start, after.booking_id, now)
+    for start in sorted(old & new):
+        slots.keep_booked(tx, before.provider_id, start, before.booking_id)
+    tx.put(BOOKING_LABEL, _booking_item(after),
+           condition=(BookingItem.version == before.version) & (BookingItem.status == before.status))
+    try:
+        tx.commit()
+    except TransactionFailed as failed:
+        labels = set(failed.failure.failed()) | set(failed.failure.conflicted())
+        new_labels = {f"slot:{start.isoformat()}" for start in new - old}
+        if labels & new_labels:
+            raise SlotUnavailable("some of the new time is already taken; the booking keeps its time")
+        raise BookingNotModifiable("the booking changed at the same time; read it again")
+
+
+# --- blocks -----------------------------------------------------------------------------------
+
+def commit_block(block: Block, in_hours: Dict[datetime, bool], now: datetime) -> None:
+    """Take every slot of the block's time and write the block, or say what is in the way."""
+    tx = Transaction()
+    for start in slot_starts(block.start, block.end):
+        slots.block(tx, block.provider_id, start, block.block_id, in_hours[start], now)
+    tx.put("block", block_item(block))
+    try:
+        tx.commit()
+    except TransactionFailed as failed:
+        booking_ids = _booking_ids(failed.failure)
+        if booking_ids:
+            raise ConflictsWithBookings("the block overlaps bookings; cancel or move them first",
+                                        {"booking_ids": booking_ids})
+        raise SlotUnavailable("the block overlaps a customer's hold or another block; try again later")
+
+
+def _booking_ids(failure: Failure) -> List[str]:
+    ids = []
+    for label in failure.failed("slot:"):
+        item = failure.old_item(label) or {}
+        if item.get("status", {}).get("S") == BOOKED:
+            booking_id = item.get("booking_id", {}).get("S")
+            if booking_id and booking_id not in ids:
+                ids.append(booking_id)
+    return ids
+
+
+def commit_block_delete(block: Block, still_blocked: Iterable[datetime]) -> None:
+    """Free the block's slots and delete it."""
+    tx = Transaction()
+    for start in still_blocked:
+        slots.release(tx, block.provider_id, start, block_id=block.block_id)
+    tx.delete("block", block_item(block))
+    tx.commit()
+

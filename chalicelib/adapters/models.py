@@ -1,0 +1,259 @@
+"""PynamoDB models of the single table; each entity builds its own keys here and nowhere else."""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Tuple
+
+from pynamodb.attributes import (
+    BooleanAttribute,
+    ListAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from chalicelib.adapters.table import GSI1, GSI2
+from chalicelib.config import get_settings
+from chalicelib.domain.timegrid import format_utc
+
+_settings = get_settings()
+
+HOLD_SHARDS = 8
+
+
+class _Meta:
+    table_name = _settings.table_name
+    region = _settings.aws_region
+    host = _settings.aws_endpoint_url
+    max_retry_attempts = 3
+
+
+class Gsi1(GlobalSecondaryIndex):
+    class Meta:
+        index_name = GSI1
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi2(GlobalSecondaryIndex):
+    class Meta:
+        index_name = GSI2
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class _Item(Model):
+    Meta = _Meta
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+def provider_pk(provider_id: str) -> str:
+    """The partition that holds a provider's profile, schedule, services, blocks and slots."""
+    return f"PROVIDER#{provider_id}"
+
+
+class ProviderItem(_Item):
+    """A provider's public profile and rules (PROVIDER#id / PROFILE); GSI1 lists all providers."""
+
+    provider_id = UnicodeAttribute()
+    owner_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute(default="")
+    categories = ListAttribute(of=UnicodeAttribute)
+    lat = NumberAttribute()
+    lon = NumberAttribute()
+    address = UnicodeAttribute(null=True)
+    timezone = UnicodeAttribute()
+    auto_confirm = BooleanAttribute()
+    min_notice_minutes = NumberAttribute()
+    max_days_ahead = NumberAttribute()
+    hold_minutes = NumberAttribute()
+    cancel_cutoff_minutes = NumberAttribute()
+    rating = NumberAttribute(null=True)
+    review_count = NumberAttribute(default=0)
+    # The last local date for which slots are materialised.
+    horizon_end = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_list = Gsi1()
+
+    LIST_PK = "PROVIDERS"
+
+    @classmethod
+    def key(cls, provider_id: str) -> Tuple[str, str]:
+        return provider_pk(provider_id), "PROFILE"
+
+
+class ScheduleItem(_Item):
+    """A provider's working hours document (PROVIDER#id / SCHEDULE)."""
+
+    document = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    updated_at = UnicodeAttribute()
+
+    @classmethod
+    def key(cls, provider_id: str) -> Tuple[str, str]:
+        return provider_pk(provider_id), "SCHEDULE"
+
+
+class ServiceItem(_Item):
+    """One service a provider offers (PROVIDER#id / SERVICE#service_id)."""
+
+    PREFIX = "SERVICE#"
+    provider_id = UnicodeAttribute()
+    service_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    category = UnicodeAttribute()
+    duration_minutes = NumberAttribute()
+    buffer_minutes = NumberAttribute(default=0)
+    price_amount = NumberAttribute()
+    price_currency = UnicodeAttribute()
+    active = BooleanAttribute(default=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @classmethod
+    def key(cls, provider_id: str, service_id: str) -> Tuple[str, str]:
+        return provider_pk(provider_id), f"{cls.PREFIX}{service_id}"
+
+
+class BlockItem(_Item):
+    """Time a provider blocked (PROVIDER#id / BLOCK#block_id)."""
+
+    PREFIX = "BLOCK#"
+    provider_id = UnicodeAttribute()
+    block_id = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    reason = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+
+    @classmethod
+    def key(cls, provider_id: str, block_id: str) -> Tuple[str, str]:
+        return provider_pk(provider_id), f"{cls.PREFIX}{block_id}"
+
+
+class SlotItem(_Item):
+    """One 15-minute slot of a provider (PROVIDER#id / SLOT#utc start): the unit of contention."""
+
+    PREFIX = "SLOT#"
+    status = UnicodeAttribute()  # FREE | HELD | BOOKED | BLOCKED
+    # Whether the slot lies in working hours; kept by schedule changes apart from status.
+    in_hours = BooleanAttribute(default=False)
+    hold_id = UnicodeAttribute(null=True)
+    hold_expires = NumberAttribute(null=True)  # epoch seconds
+    booking_id = UnicodeAttribute(null=True)
+    block_id = UnicodeAttribute(null=True)
+    ttl = NumberAttribute(null=True)
+
+    @classmethod
+    def key(cls, provider_id: str, start: datetime) -> Tuple[str, str]:
+        return provider_pk(provider_id), cls.sort_key(start)
+
+    @classmethod
+    def sort_key(cls, start: datetime) -> str:
+        return f"{cls.PREFIX}{format_utc(start)}"
+
+
+class HoldItem(_Item):
+    """A customer's short hold on time (HOLD#id / HOLD); GSI1 finds expired holds by shard."""
+
+    hold_id = UnicodeAttribute()
+    provider_id = UnicodeAttribute()
+    service_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    occupied_until = UnicodeAttribute()
+    expires_at = NumberAttribute()  # epoch seconds; compared with now on every read
+    state = UnicodeAttribute(default="ACTIVE")  # ACTIVE | RELEASED | USED; kept until TTL
+    booking_id = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    ttl = NumberAttribute()
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_expiry = Gsi1()
+
+    @classmethod
+    def key(cls, hold_id: str) -> Tuple[str, str]:
+        return f"HOLD#{hold_id}", "HOLD"
+
+    @classmethod
+    def expiry_partition(cls, hold_id: str) -> str:
+        shard = int(hashlib.sha256(hold_id.encode()).hexdigest(), 16) % HOLD_SHARDS
+        return f"HOLDS#{shard}"
+
+    @classmethod
+    def expiry_partitions(cls) -> Tuple[str, ...]:
+        return tuple(f"HOLDS#{shard}" for shard in range(HOLD_SHARDS))
+
+
+class BookingItem(_Item):
+    """A booking (BOOKING#id / BOOKING); GSI1 by customer and start, GSI2 by provider and start."""
+
+    booking_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    provider_id = UnicodeAttribute()
+    service_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    occupied_until = UnicodeAttribute()
+    timezone = UnicodeAttribute()
+    note = UnicodeAttribute(null=True)
+    reason = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_customer = Gsi1()
+    by_provider = Gsi2()
+
+    @classmethod
+    def key(cls, booking_id: str) -> Tuple[str, str]:
+        return f"BOOKING#{booking_id}", "BOOKING"
+
+    @classmethod
+    def customer_partition(cls, customer_id: str) -> str:
+        return f"CUSTOMER#{customer_id}"
+
+    @classmethod
+    def provider_partition(cls, provider_id: str) -> str:
+        return f"PROVIDER#{provider_id}#BOOKINGS"
+
+    @classmethod
+    def time_sort_key(cls, start: str, booking_id: str) -> str:
+        return f"{start}#{booking_id}"
+
+
+class IdempotencyItem(_Item):
+    """The first answer to a request with an Idempotency-Key (IDEMPOTENCY#user#key hash)."""
+
+    request_hash = UnicodeAttribute()
+    status_code = NumberAttribute()
+    body = UnicodeAttribute()
+    booking_id = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute()
+    ttl = NumberAttribute()
+
+    @classmethod
+    def key(cls, user_id: str, idempotency_key: str) -> Tuple[str, str]:
+        digest = hashlib.sha256(idempotency_key.encode()).hexdigest()
+        return f"IDEMPOTENCY#{user_id}#{digest}", "IDEMPOTENCY"
+
+
+ALL_MODELS = (ProviderItem, ScheduleItem, ServiceItem, BlockItem, SlotItem, HoldItem, BookingItem,
+              IdempotencyItem)

@@ -1,0 +1,142 @@
+"""Slot items: reading a range, and the conditions and changes every slot transition uses."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Dict, Iterable, List, Optional
+
+from chalicelib.adapters.models import SlotItem
+from chalicelib.adapters.transaction import MAX_ITEMS, Transaction, TransactionFailed
+from chalicelib.domain.errors import TryAgain
+from chalicelib.domain.model import BLOCKED, BOOKED, FREE, HELD, SlotState
+from chalicelib.domain.timegrid import SLOT, parse_instant
+
+# Past slots are only history: let DynamoDB drop them a while after they end.
+SLOT_RETENTION = timedelta(days=30)
+
+
+def _epoch(instant: datetime) -> int:
+    return int(instant.timestamp())
+
+
+def _state(item: SlotItem) -> SlotState:
+    return SlotState(
+        start=parse_instant(item.sk[len(SlotItem.PREFIX):], "slot"), status=item.status,
+        in_hours=bool(item.in_hours), hold_id=item.hold_id,
+        hold_expires=None if item.hold_expires is None else int(item.hold_expires),
+        booking_id=item.booking_id, block_id=item.block_id)
+
+
+def query_slots(provider_id: str, start: datetime, end: datetime) -> List[SlotState]:
+    """Every slot item of the provider whose start is in [start, end), one strongly consistent Query."""
+    pk, low = SlotItem.key(provider_id, start)
+    _, high = SlotItem.key(provider_id, end - timedelta(seconds=1))
+    return [_state(item) for item in SlotItem.query(pk, SlotItem.sk.between(low, high), consistent_read=True)]
+
+
+def slot_states(states: Iterable[SlotState]) -> Dict[datetime, SlotState]:
+    """Slot states by start."""
+    return {state.start: state for state in states}
+
+
+def _item(provider_id: str, start: datetime) -> SlotItem:
+    return SlotItem(*SlotItem.key(provider_id, start))
+
+
+def _bookable(now: datetime):
+    return (SlotItem.in_hours == True) & (  # noqa: E712 (a condition expression, not a comparison)
+        (SlotItem.status == FREE) | ((SlotItem.status == HELD) & (SlotItem.hold_expires < _epoch(now))))
+
+
+def hold(tx: Transaction, provider_id: str, start: datetime, hold_id: str, expires: datetime, now: datetime):
+    """Take a bookable slot for a hold."""
+    tx.update(f"slot:{start.isoformat()}", _item(provider_id, start), [
+        SlotItem.status.set(HELD), SlotItem.hold_id.set(hold_id), SlotItem.hold_expires.set(_epoch(expires)),
+        SlotItem.booking_id.remove(), SlotItem.block_id.remove()], condition=_bookable(now))
+
+
+def book(tx: Transaction, provider_id: str, start: datetime, booking_id: str, now: datetime,
+         hold_id: Optional[str] = None):
+    """Take a slot for a booking: a bookable one, or one still held by the given hold."""
+    condition = _bookable(now) if hold_id is None else (
+        (SlotItem.status == HELD) & (SlotItem.hold_id == hold_id) & (SlotItem.hold_expires >= _epoch(now)))
+    tx.update(f"slot:{start.isoformat()}", _item(provider_id, start), [
+        SlotItem.status.set(BOOKED), SlotItem.booking_id.set(booking_id), SlotItem.hold_id.remove(),
+        SlotItem.hold_expires.remove()], condition=condition)
+
+
+def keep_booked(tx: Transaction, provider_id: str, start: datetime, booking_id: str):
+    """Check a slot is still this booking's (a reschedule's overlap)."""
+    pk, sk = SlotItem.key(provider_id, start)
+    tx.check(f"slot:{start.isoformat()}", SlotItem, pk, sk,
+             (SlotItem.status == BOOKED) & (SlotItem.booking_id == booking_id))
+
+
+def block(tx: Transaction, provider_id: str, start: datetime, block_id: str, in_hours: bool, now: datetime):
+    """Take a slot for a block, creating the item outside working hours so the block outlives hours changes."""
+    tx.update(f"slot:{start.isoformat()}", _item(provider_id, start), [
+        SlotItem.status.set(BLOCKED), SlotItem.block_id.set(block_id),
+        SlotItem.in_hours.set(SlotItem.in_hours | in_hours), SlotItem.hold_id.remove(),
+        SlotItem.hold_expires.remove(), SlotItem.booking_id.remove(),
+        SlotItem.ttl.set(_epoch(start + SLOT_RETENTION))],
+        condition=SlotItem.pk.does_not_exist() | (SlotItem.status == FREE) | (
+            (SlotItem.status == HELD) & (SlotItem.hold_expires < _epoch(now))))
+
+
+def release(tx: Transaction, provider_id: str, start: datetime, *, booking_id: Optional[str] = None,
+            hold_id: Optional[str] = None, block_id: Optional[str] = None):
+    """Give a slot back (FREE) if it is still taken by the named booking, hold or block."""
+    if booking_id is not None:
+        condition = (SlotItem.status == BOOKED) & (SlotItem.booking_id == booking_id)
+    elif hold_id is not None:
+        condition = (SlotItem.status == HELD) & (SlotItem.hold_id == hold_id)
+    elif block_id is not None:
+        condition = (SlotItem.status == BLOCKED) & (SlotItem.block_id == block_id)
+    else:
+        raise ValueError("release needs the booking, hold or block that holds the slot")
+    tx.update(f"slot:{start.isoformat()}", _item(provider_id, start), [
+        SlotItem.status.set(FREE), SlotItem.hold_id.remove(), SlotItem.hold_expires.remove(),
+        SlotItem.booking_id.remove(), SlotItem.block_id.remove()], condition=condition)
+
+
+def write_working_time(provider_id: str, desired: Dict[datetime, bool], existing: Dict[datetime, SlotState]) -> int:
+    """Make the slots' in_hours match `desired`, creating FREE items for new working time.
+
+    Only the flag is written on existing items, so HELD, BOOKED and BLOCKED slots keep their
+    status; writes go in transactions of up to 100 conditional items. Returns the items written.
+    """
+    pending: Dict[datetime, str] = {}
+    for start, in_hours in desired.items():
+        state = existing.get(start)
+        if state is None:
+            if in_hours:
+                pending[start] = "create"
+        elif state.in_hours != in_hours:
+            pending[start] = "flag"
+    written = 0
+    starts = sorted(pending)
+    for offset in range(0, len(starts), MAX_ITEMS):
+        chunk = {start: pending[start] for start in starts[offset:offset + MAX_ITEMS]}
+        written += _write_chunk(provider_id, chunk, desired)
+    return written
+
+
+def _write_chunk(provider_id: str, chunk: Dict[datetime, str], desired: Dict[datetime, bool]) -> int:
+    for _ in range(5):
+        tx = Transaction()
+        for start, how in chunk.items():
+            item = _item(provider_id, start)
+            label = f"slot:{start.isoformat()}"
+            if how == "create":
+                item.status, item.in_hours, item.ttl = FREE, True, _epoch(start + SLOT_RETENTION)
+                tx.put(label, item, condition=SlotItem.pk.does_not_exist())
+            else:
+                tx.update(label, item, [SlotItem.in_hours.set(desired[start])], condition=SlotItem.pk.exists())
+        try:
+            tx.commit()
+            return len(chunk)
+        except TransactionFailed as failed:
+            # Someone created or took a slot meanwhile: switch those to the other kind of write.
+            for label in failed.failure.failed("slot:"):
+                start = parse_instant(label[len("slot:"):], "slot")
+                chunk[start] = "flag" if chunk[start] == "create" else "create"
+    raise TryAgain("the schedule is busy; send the change again")

@@ -1,0 +1,164 @@
+"""What every handler shares: body parsing, the caller, and domain errors mapped to HTTP in one place."""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
+
+from botocore.exceptions import BotoCoreError, ConnectionError as BotoConnectionError
+from chalice import Blueprint, CORSConfig, Response
+from pydantic import BaseModel, ValidationError
+from pynamodb.exceptions import PynamoDBException
+
+from chalicelib.adapters.tokens import verify_id_token
+from chalicelib.adapters.transaction import is_throttling
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import DomainError, InvalidRequest, NotFound, TryAgain, Unauthenticated
+from chalicelib.domain.model import Caller
+from chalicelib.observability import logger
+
+STATUS_BY_CODE = {
+    "invalid_request": 400, "unauthenticated": 401, "forbidden": 403, "not_found": 404,
+    "idempotency_key_reused": 422, "try_again": 503,
+}
+ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+CORS = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+                  expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=600)
+# Chalice refuses content types a route does not list before the handler runs; take them all, parse JSON.
+CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
+                 "application/octet-stream", "multipart/form-data"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class RouteDoc:
+    """What the OpenAPI document says of one route."""
+
+    path: str
+    method: str
+    summary: str
+    auth: bool
+    status: int
+    body: Optional[Type[BaseModel]] = None
+    query: List[str] = field(default_factory=list)
+    headers: List[str] = field(default_factory=list)
+
+
+ROUTES: List[RouteDoc] = []
+
+
+def error_response(error: DomainError) -> Response:
+    """The contract's error body for a domain error."""
+    status = STATUS_BY_CODE.get(error.code, 409)
+    headers = {"Content-Type": "application/json"}
+    if isinstance(error, TryAgain):
+        headers["Retry-After"] = str(error.retry_after)
+    return Response(body={"error": {"code": error.code, "message": error.message, **error.details}},
+                    status_code=status, headers=headers)
+
+
+def respond(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> Response:
+    """A JSON answer (or an empty one for 204)."""
+    if status == 204:
+        return Response(body="", status_code=204, headers=headers or {})
+    return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = True, status: int = 200,
+          body: Optional[Type[BaseModel]] = None, query: Optional[List[str]] = None,
+          headers: Optional[List[str]] = None) -> Callable:
+    """Register a handler; it receives the caller (when auth), path params, and returns a body or Response."""
+    ROUTES.append(RouteDoc(path, method, summary, auth, status, body, query or [], headers or []))
+
+    def register(handler: Callable) -> Callable:
+        @functools.wraps(handler)
+        def view(**params: str) -> Response:
+            request = bp.current_request
+            try:
+                for name, value in params.items():
+                    if not ID_PATTERN.match(value):
+                        raise NotFound(f"no such {name.replace('_id', '')}: {value[:80]}")
+                args = [authenticate(request.headers.get("authorization"))] if auth else []
+                result = handler(*args, **params)
+            except DomainError as error:
+                if error.code in ("try_again",) or STATUS_BY_CODE.get(error.code, 409) >= 500:
+                    logger.warning("Request refused for now", code=error.code, path=request.path)
+                return error_response(error)
+            except (PynamoDBException, BotoCoreError, BotoConnectionError) as error:
+                if isinstance(error, PynamoDBException) and not is_throttling(error) and not isinstance(
+                        error.__cause__, (BotoCoreError, BotoConnectionError)):
+                    raise
+                logger.warning("Database busy or unreachable", path=request.path, error=str(error))
+                return error_response(TryAgain())
+            return result if isinstance(result, Response) else respond(result, status)
+
+        bp.route(path, methods=[method], cors=CORS, content_types=CONTENT_TYPES)(view)
+        return handler
+
+    return register
+
+
+def authenticate(header: Optional[str]) -> Caller:
+    """The caller of a request with `Authorization: Bearer <ID token>`."""
+    if not header:
+        raise Unauthenticated("send Authorization: Bearer <ID token>")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("send Authorization: Bearer <ID token>")
+    return verify_id_token(token.strip())
+
+
+def json_body(request, required: bool = True) -> Any:
+    """The request's JSON body; 400 when it is missing, too large or not JSON."""
+    raw = request.raw_body or b""
+    if len(raw) > get_settings().max_body_bytes:
+        raise InvalidRequest(f"body: at most {get_settings().max_body_bytes} bytes")
+    if not raw.strip():
+        if required:
+            raise InvalidRequest("body: send a JSON object")
+        return {}
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("body: not valid JSON; send a JSON object")
+
+
+def parse(model: Type[M], request, required: bool = True) -> M:
+    """The request body as a command model; 400 naming the first field to fix."""
+    data = json_body(request, required)
+    if not isinstance(data, dict):
+        raise InvalidRequest("body: send a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidRequest(describe(error))
+
+
+def describe(error: ValidationError) -> str:
+    """A person-readable message for the first problems pydantic found."""
+    parts = []
+    for problem in error.errors()[:3]:
+        where = ".".join(str(p) for p in problem["loc"]) or "body"
+        message = problem["msg"].removeprefix("Value error, ")
+        if problem["type"] == "extra_forbidden":
+            message = "unknown field; remove it"
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
+
+
+def query(request, name: str) -> Optional[str]:
+    """One query parameter, or None."""
+    return (request.query_params or {}).get(name) or None
+
+
+def page_limit(request) -> int:
+    """The `limit` of a list: 1-100, default 20."""
+    text = query(request, "limit")
+    if text is None:
+        return 20
+    if not text.isdigit() or not 1 <= int(text) <= 100:
+        raise InvalidRequest("limit: a whole number from 1 to 100")
+    return int(text)

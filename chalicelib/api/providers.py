@@ -1,0 +1,81 @@
+"""Provider routes: profile, working hours, services, blocks, bookings list, availability."""
+from __future__ import annotations
+
+from chalice import Blueprint
+
+from chalicelib.api.http import json_body, page_limit, parse, query, route
+from chalicelib.domain.model import CreateBlock, CreateProvider, CreateService, PatchProvider, PatchService
+from chalicelib.service import availability, blocks, bookings, catalog, providers, schedule
+
+bp = Blueprint(__name__)
+P = "/v1/providers/{provider_id}"
+
+
+@route(bp, "/v1/providers", "POST", "Create a provider (group providers)", status=201, body=CreateProvider)
+def create_provider(caller):
+    return providers.create_provider(caller, parse(CreateProvider, bp.current_request))
+
+
+@route(bp, P, "GET", "A provider's public profile", auth=False)
+def get_provider(provider_id):
+    return providers.get_profile(provider_id)
+
+
+@route(bp, P, "PATCH", "Change a provider", body=PatchProvider)
+def patch_provider(caller, provider_id):
+    return providers.patch_provider(caller, provider_id, parse(PatchProvider, bp.current_request))
+
+
+@route(bp, P + "/working-hours", "GET", "Working hours")
+def get_working_hours(caller, provider_id):
+    return schedule.get_working_hours(caller, provider_id)
+
+
+@route(bp, P + "/working-hours", "PUT", "Replace working hours")
+def put_working_hours(caller, provider_id):
+    return schedule.put_working_hours(caller, provider_id, json_body(bp.current_request))
+
+
+@route(bp, P + "/services", "POST", "Add a service", status=201, body=CreateService)
+def create_service(caller, provider_id):
+    return catalog.create_service(caller, provider_id, parse(CreateService, bp.current_request))
+
+
+@route(bp, P + "/services/{service_id}", "PATCH", "Change a service", body=PatchService)
+def patch_service(caller, provider_id, service_id):
+    return catalog.patch_service(caller, provider_id, service_id, parse(PatchService, bp.current_request))
+
+
+@route(bp, P + "/services/{service_id}", "DELETE", "Stop offering a service", status=204)
+def delete_service(caller, provider_id, service_id):
+    catalog.delete_service(caller, provider_id, service_id)
+
+
+@route(bp, P + "/blocks", "GET", "Blocked time", query=["limit", "cursor"])
+def list_blocks(caller, provider_id):
+    request = bp.current_request
+    return blocks.list_blocks(caller, provider_id, page_limit(request), query(request, "cursor"))
+
+
+@route(bp, P + "/blocks", "POST", "Block time", status=201, body=CreateBlock)
+def create_block(caller, provider_id):
+    return blocks.create_block(caller, provider_id, parse(CreateBlock, bp.current_request))
+
+
+@route(bp, P + "/blocks/{block_id}", "DELETE", "Remove a block", status=204)
+def delete_block(caller, provider_id, block_id):
+    blocks.delete_block(caller, provider_id, block_id)
+
+
+@route(bp, P + "/bookings", "GET", "The provider's bookings", query=["from", "to", "status", "limit", "cursor"])
+def provider_bookings(caller, provider_id):
+    request = bp.current_request
+    return bookings.list_for_provider(caller, provider_id, query(request, "status"), query(request, "from"),
+                                      query(request, "to"), page_limit(request), query(request, "cursor"))
+
+
+@route(bp, P + "/availability", "GET", "Free start times", auth=False, query=["service_id", "from", "to"])
+def get_availability(provider_id):
+    request = bp.current_request
+    return availability.get_availability(provider_id, query(request, "service_id"), query(request, "from"),
+                                         query(request, "to"))

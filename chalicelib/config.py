@@ -1,0 +1,48 @@
+"""Configuration, read once from the environment through one model."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Optional
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Every setting the functions read; names are the environment variables."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    stage: str = "local"
+    aws_region: str = Field(default="eu-west-1", validation_alias="AWS_REGION")
+    table_name: str = "marketplace-local"
+    # Set only where AWS is emulated (the local stage); boto3 and PynamoDB honour it too.
+    aws_endpoint_url: Optional[str] = None
+    user_pool_id: str = ""
+    user_pool_client_id: str = ""
+    # Where the pool's signing keys are; derived from the pool when not set.
+    jwks_url: Optional[str] = None
+    providers_group: str = "providers"
+    slot_horizon_days: int = 60
+    idempotency_ttl_hours: int = 24
+    max_body_bytes: int = 16_384
+
+    @property
+    def issuer(self) -> str:
+        """The `iss` every ID token of the pool carries."""
+        return f"https://cognito-idp.{self.aws_region}.amazonaws.com/{self.user_pool_id}"
+
+    @property
+    def resolved_jwks_url(self) -> str:
+        """The JWKS address: emulated AWS serves it under the endpoint, AWS under the issuer."""
+        if self.jwks_url:
+            return self.jwks_url
+        if self.aws_endpoint_url:
+            return f"{self.aws_endpoint_url.rstrip('/')}/{self.user_pool_id}/.well-known/jwks.json"
+        return f"{self.issuer}/.well-known/jwks.json"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings."""
+    return Settings()

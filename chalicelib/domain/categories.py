@@ -1,0 +1,10 @@
+"""The service categories of the marketplace."""
+
+CATEGORIES = {
+    "cleaning": "Cleaning",
+    "home-repair": "Home repair",
+    "plumbing": "Plumbing",
+    "beauty": "Beauty",
+    "massage": "Massage",
+    "tutoring": "Tutoring",
+}

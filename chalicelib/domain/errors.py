@@ -1,0 +1,75 @@
+"""Domain errors: each carries the contract's error code; the API maps them to HTTP in one place."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+
+class DomainError(Exception):
+    """A refusal the caller can act on."""
+
+    code = "invalid_request"
+
+    def __init__(self, message: str, details: Optional[Dict[str, Any]] = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details or {}
+
+
+class InvalidRequest(DomainError):
+    code = "invalid_request"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The state forbids it now (409); subclasses name the contract's code."""
+
+    code = "conflict"
+
+
+class SlotUnavailable(Conflict):
+    code = "slot_unavailable"
+
+
+class HoldExpired(Conflict):
+    code = "hold_expired"
+
+
+class ConflictsWithBookings(Conflict):
+    code = "conflicts_with_bookings"
+
+
+class BookingNotModifiable(Conflict):
+    code = "booking_not_modifiable"
+
+
+class CancelWindowClosed(Conflict):
+    code = "cancel_window_closed"
+
+
+class RequestInProgress(Conflict):
+    code = "request_in_progress"
+
+
+class IdempotencyKeyReused(DomainError):
+    code = "idempotency_key_reused"
+
+
+class TryAgain(DomainError):
+    """A dependency is throttling or down; nothing was half-done."""
+
+    code = "try_again"
+
+    def __init__(self, message: str = "The service is busy; try again shortly.", retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after

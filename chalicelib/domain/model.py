@@ -1,0 +1,301 @@
+"""Commands the API accepts and the entities the services work with (pure, no I/O)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import FrozenSet, List, Optional
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from chalicelib.domain.categories import CATEGORIES
+from chalicelib.domain.timegrid import parse_zone
+
+PENDING, CONFIRMED, CANCELED, DECLINED = "PENDING", "CONFIRMED", "CANCELED", "DECLINED"
+BOOKING_STATUSES = (PENDING, CONFIRMED, CANCELED, DECLINED)
+ACTIVE_STATUSES = (PENDING, CONFIRMED)
+
+FREE, HELD, BOOKED, BLOCKED = "FREE", "HELD", "BOOKED", "BLOCKED"
+HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED = "ACTIVE", "RELEASED", "USED"
+
+MAX_BLOCK_HOURS = 24
+
+
+class Command(BaseModel):
+    """A request body: unknown fields and ill-typed values are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+def _category(value: str) -> str:
+    if value not in CATEGORIES:
+        raise ValueError(f"unknown category '{value}'; use one of {', '.join(CATEGORIES)}")
+    return value
+
+
+def _categories(values: List[str]) -> List[str]:
+    for value in values:
+        _category(value)
+    if len(set(values)) != len(values):
+        raise ValueError("must not repeat a category")
+    return values
+
+
+def _timezone(value: str) -> str:
+    parse_zone(value)
+    return value
+
+
+def _multiple_of_15(value: int) -> int:
+    if value % 15:
+        raise ValueError("must be a multiple of 15 minutes")
+    return value
+
+
+class BookingRules(Command):
+    auto_confirm: bool = True
+    min_notice_minutes: int = Field(default=60, ge=0, le=60 * 24 * 30)
+    max_days_ahead: int = Field(default=60, ge=1, le=60)
+    hold_minutes: int = Field(default=5, ge=1, le=60)
+    cancel_cutoff_minutes: int = Field(default=0, ge=0, le=60 * 24 * 30)
+
+
+class BookingRulesPatch(Command):
+    auto_confirm: Optional[bool] = None
+    min_notice_minutes: Optional[int] = Field(default=None, ge=0, le=60 * 24 * 30)
+    max_days_ahead: Optional[int] = Field(default=None, ge=1, le=60)
+    hold_minutes: Optional[int] = Field(default=None, ge=1, le=60)
+    cancel_cutoff_minutes: Optional[int] = Field(default=None, ge=0, le=60 * 24 * 30)
+
+
+class Location(Command):
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    address: Optional[str] = Field(default=None, max_length=300)
+
+
+class CreateProvider(Command):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(default="", max_length=4000)
+    categories: List[str] = Field(min_length=1, max_length=len(CATEGORIES))
+    location: Location
+    timezone: str = Field(max_length=64)
+    booking_rules: BookingRules = Field(default_factory=BookingRules)
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value):
+        return _categories(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value):
+        return _timezone(value)
+
+
+class PatchProvider(Command):
+    name: Optional[str] = Field(default=None, min_length=1, max_length=200)
+    description: Optional[str] = Field(default=None, max_length=4000)
+    categories: Optional[List[str]] = Field(default=None, min_length=1, max_length=len(CATEGORIES))
+    location: Optional[Location] = None
+    timezone: Optional[str] = Field(default=None, max_length=64)
+    booking_rules: Optional[BookingRulesPatch] = None
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, value):
+        return None if value is None else _categories(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value):
+        return None if value is None else _timezone(value)
+
+
+
+
+class Price(Command):
+    amount: int = Field(ge=0, le=100_000_000)
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+
+
+class CreateService(Command):
+    name: str = Field(min_length=1, max_length=200)
+    category: str
+    duration_minutes: int = Field(ge=15, le=480)
+    price: Price
+    buffer_minutes: int = Field(default=0, ge=0, le=120)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value):
+        return _category(value)
+
+    @field_validator("duration_minutes", "buffer_minutes")
+    @classmethod
+    def _on_grid(cls, value):
+        return _multiple_of_15(value)
+
+
+class PatchService(Command):
+    name: Optional[str] = Field(default=None, min_length=1, max_length=200)
+    category: Optional[str] = None
+    duration_minutes: Optional[int] = Field(default=None, ge=15, le=480)
+    price: Optional[Price] = None
+    buffer_minutes: Optional[int] = Field(default=None, ge=0, le=120)
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value):
+        return None if value is None else _category(value)
+
+    @field_validator("duration_minutes", "buffer_minutes")
+    @classmethod
+    def _on_grid(cls, value):
+        return None if value is None else _multiple_of_15(value)
+
+
+class CreateBlock(Command):
+    start: str
+    end: str
+    reason: Optional[str] = Field(default=None, max_length=500)
+
+
+class PlaceHold(Command):
+    provider_id: str = Field(min_length=1, max_length=64)
+    service_id: str = Field(min_length=1, max_length=64)
+    start: str
+
+
+class BookSlot(Command):
+    hold_id: Optional[str] = Field(default=None, min_length=1, max_length=64)
+    provider_id: Optional[str] = Field(default=None, min_length=1, max_length=64)
+    service_id: Optional[str] = Field(default=None, min_length=1, max_length=64)
+    start: Optional[str] = None
+    note: Optional[str] = Field(default=None, max_length=1000)
+
+    @model_validator(mode="after")
+    def _one_way(self) -> "BookSlot":
+        direct = (self.provider_id, self.service_id, self.start)
+        if self.hold_id is not None:
+            if any(v is not None for v in direct):
+                raise ValueError("send either hold_id or provider_id, service_id and start, not both")
+        elif any(v is None for v in direct):
+            raise ValueError("send hold_id, or all of provider_id, service_id and start")
+        return self
+
+
+class CancelBooking(Command):
+    reason: Optional[str] = Field(default=None, max_length=500)
+
+
+class RescheduleBooking(Command):
+    start: str
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is asking: the verified token's subject and groups."""
+
+    user_id: str
+    email: str = ""
+    groups: FrozenSet[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class Service:
+    provider_id: str
+    service_id: str
+    name: str
+    category: str
+    duration_minutes: int
+    buffer_minutes: int
+    price_amount: int
+    price_currency: str
+    active: bool
+    created_at: str
+    updated_at: str
+
+
+@dataclass(frozen=True)
+class Provider:
+    provider_id: str
+    owner_id: str
+    name: str
+    description: str
+    categories: List[str]
+    lat: float
+    lon: float
+    address: Optional[str]
+    timezone: str
+    rules: BookingRules
+    rating: Optional[float]
+    review_count: int
+    horizon_end: Optional[str]
+    created_at: str
+    updated_at: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Hold:
+    hold_id: str
+    provider_id: str
+    service_id: str
+    customer_id: str
+    start: datetime
+    end: datetime
+    occupied_until: datetime
+    expires_at: datetime
+    created_at: str
+    state: str = "ACTIVE"  # ACTIVE | RELEASED | USED
+
+    def usable(self, now: datetime) -> bool:
+        """Whether the hold still keeps its time for its holder."""
+        return self.state == HOLD_ACTIVE and now <= self.expires_at
+
+
+@dataclass(frozen=True)
+class Booking:
+    booking_id: str
+    status: str
+    provider_id: str
+    service_id: str
+    customer_id: str
+    start: datetime
+    end: datetime
+    occupied_until: datetime
+    timezone: str
+    note: Optional[str]
+    reason: Optional[str]
+    created_at: str
+    updated_at: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Block:
+    block_id: str
+    provider_id: str
+    start: datetime
+    end: datetime
+    reason: Optional[str]
+    created_at: str
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """What one slot item says right now."""
+
+    start: datetime
+    status: str
+    in_hours: bool
+    hold_id: Optional[str] = None
+    hold_expires: Optional[int] = None
+    booking_id: Optional[str] = None
+    block_id: Optional[str] = None
+
+    def bookable(self, now_epoch: int) -> bool:
+        """Free for anyone: in hours and free, or held by a hold that has lapsed."""
+        if not self.in_hours:
+            return False
+        return self.status == FREE or (self.status == HELD and (self.hold_expires or 0) < now_epoch)

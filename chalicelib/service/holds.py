@@ -1,0 +1,67 @@
+"""Short holds on time during checkout."""
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any, Dict
+
+from chalicelib.adapters import bookings as booking_store
+from chalicelib.adapters import slots as slot_store
+from chalicelib.domain.errors import NotFound
+from chalicelib.adapters.transaction import TransactionFailed
+from chalicelib.domain.model import HELD, HOLD_RELEASED, HOLD_USED, Caller, Hold, PlaceHold
+from chalicelib.domain.timegrid import format_utc
+from chalicelib.domain.views import hold_view
+from chalicelib.observability import count, logger
+from chalicelib.service import clock, timing
+from chalicelib.service.access import find_provider
+from chalicelib.service.catalog import bookable_service
+
+def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:
+    """Take the time from everybody else until the hold expires."""
+    provider = find_provider(command.provider_id)
+    service = bookable_service(command.provider_id, command.service_id)
+    now = clock.now()
+    span = timing.plan(provider, service, command.start, now)
+    hold = Hold(hold_id=str(uuid.uuid4()), provider_id=provider.provider_id, service_id=service.service_id,
+                customer_id=caller.user_id, start=span.start, end=span.end, occupied_until=span.occupied_until,
+                expires_at=now + timedelta(minutes=provider.rules.hold_minutes), created_at=format_utc(now))
+    booking_store.commit_hold(hold, now)
+    logger.info("Hold placed", provider_id=hold.provider_id, hold_id=hold.hold_id)
+    count("HoldPlaced")
+    return hold_view(hold)
+
+def _release(hold: Hold) -> None:
+    states = slot_store.query_slots(hold.provider_id, hold.start, hold.occupied_until)
+    still_held = [s.start for s in states if s.status == HELD and s.hold_id == hold.hold_id]
+    booking_store.commit_hold_release(hold, still_held)
+
+def release_hold(caller: Caller, hold_id: str) -> None:
+    """Give the held time back at once; only its holder may."""
+    hold = booking_store.get_hold(hold_id)
+    if hold is None or hold.customer_id != caller.user_id or hold.state == HOLD_USED:
+        raise NotFound(f"no hold {hold_id}")
+    if hold.state == HOLD_RELEASED:
+        return
+    try:
+        _release(hold)
+    except TransactionFailed:
+        # Booked or released at the same moment: answer as if this call came second.
+        return release_hold(caller, hold_id)
+    logger.info("Hold released", provider_id=hold.provider_id, hold_id=hold_id)
+    count("HoldReleased")
+
+def release_lapsed_holds() -> int:
+    """Free the slots of holds whose time has passed (reads already treat them as free)."""
+    now = clock.now()
+    released = 0
+    for hold in booking_store.list_lapsed_holds(now):
+        try:
+            _release(hold)
+            released += 1
+        except Exception:  # one stuck hold must not stop the others
+            logger.exception("Lapsed hold release failed", hold_id=hold.hold_id)
+    if released:
+        logger.info("Lapsed holds released", count=released)
+        count("LapsedHoldReleased", released)
+    return released
