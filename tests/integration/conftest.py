@@ -49,7 +49,9 @@ from chalice.test import Client  # noqa: E402
 
 from chalicelib.adapters.table import create_table_request  # noqa: E402
 from chalicelib.service import clock  # noqa: E402
-from local import bootstrap  # noqa: E402
+from local import bootstrap, moto_patches  # noqa: E402
+
+moto_patches.apply()
 
 
 class FixedClock:
