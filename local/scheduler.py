@@ -1,0 +1,106 @@
+"""Stand-in for the EventBridge schedules of the deployed stack.
+
+    python -m local.scheduler
+
+Calls ``scheduled.release_holds.handler`` every 30 seconds and ``scheduled.roll_horizon.handler``
+at start and then every hour, with the same ``({}, None)`` a scheduled Lambda gets. The job
+modules are imported at call time, so an edit is picked up on the next run and a module that does
+not import yet only logs an error. A failing job is logged and retried on its next turn; it never
+stops the loop. SIGTERM or SIGINT stops it.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import signal
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, List, Optional
+
+log = logging.getLogger("local.scheduler")
+
+
+@dataclass
+class Job:
+    """One schedule: ``module.handler({}, None)`` every ``every`` seconds."""
+
+    module: str
+    every: float
+    run_at_start: bool
+    next_run: float = 0.0
+
+    def run(self) -> None:
+        started = time.monotonic()
+        try:
+            handler = importlib.import_module(self.module).handler
+            result = handler({}, None)
+        except Exception:  # noqa: BLE001 - a failing job must not stop the schedule
+            log.error("job %s failed:\n%s", self.module, traceback.format_exc().rstrip())
+            return
+        log.info(
+            "job %s done in %.2fs: %s", self.module, time.monotonic() - started, _short(result)
+        )
+
+
+def _short(value: Any, limit: int = 300) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def default_jobs(release_every: float = 30.0, roll_every: float = 3600.0) -> List[Job]:
+    return [
+        Job("scheduled.roll_horizon", every=roll_every, run_at_start=True),
+        Job("scheduled.release_holds", every=release_every, run_at_start=False),
+    ]
+
+
+def run(jobs: List[Job], stop: threading.Event) -> None:
+    """Run ``jobs`` on their schedules until ``stop`` is set."""
+    now = time.monotonic()
+    for job in jobs:
+        job.next_run = now if job.run_at_start else now + job.every
+    while not stop.is_set():
+        now = time.monotonic()
+        for job in jobs:
+            if stop.is_set():
+                break
+            if now >= job.next_run:
+                job.run()
+                job.next_run = max(job.next_run + job.every, time.monotonic())
+        wait = min(job.next_run for job in jobs) - time.monotonic()
+        if wait > 0:
+            stop.wait(wait)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m local.scheduler", description=__doc__.split("\n")[0])
+    parser.add_argument("--release-holds-every", type=float, default=30.0, help="seconds")
+    parser.add_argument("--roll-horizon-every", type=float, default=3600.0, help="seconds")
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(
+        stream=sys.stdout, level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s"
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: Any) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    log.info(
+        "scheduler started: release_holds every %ss, roll_horizon at start and every %ss",
+        args.release_holds_every,
+        args.roll_horizon_every,
+    )
+    run(default_jobs(args.release_holds_every, args.roll_horizon_every), stop)
+    log.info("scheduler stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
