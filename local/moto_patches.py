@@ -1,6 +1,7 @@
-"""A faster TransactWriteItems for moto 5.2.5, with the same semantics.
+"""Faster TransactWriteItems and Query for moto 5.2.5, with the same semantics.
 
-moto deep-copies the whole table once per transaction item so it can roll back; with a table of
+moto's Query sorts every item of the table to find one partition, and its TransactWriteItems
+deep-copies the whole table once per transaction item so it can roll back; with a table of
 tens of thousands of slot items every transaction then takes seconds. DynamoDB evaluates every
 condition against the state before the transaction, and one transaction never names an item
 twice, so checking all conditions first and then applying the writes is equivalent; only the
@@ -8,6 +9,7 @@ items about to change are copied, for the rare failure while applying.
 """
 from __future__ import annotations
 
+import contextvars
 import copy
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -20,6 +22,7 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.table import Table
 
 _OPERATIONS = {"ConditionCheck", "Put", "Delete", "Update"}
 
@@ -95,6 +98,38 @@ def _undo(backend: DynamoDBBackend, applied) -> None:
             backend.put_item(table_name, before.to_json()["Attributes"])
 
 
+# While a Query runs: the partition it reads (table queries), or "any order" (index queries).
+_query_scope: contextvars.ContextVar = contextvars.ContextVar("moto_query_scope", default=None)
+_ANY_ORDER = object()
+_original_query = Table.query
+_original_all_items = Table.all_items
+
+
+def _query(self: Table, hash_key, *args, **kwargs):
+    """moto's Query, shown only the queried partition (it sorts what it finds itself)."""
+    scope = _ANY_ORDER if kwargs.get("index_name") or hash_key is None else hash_key
+    token = _query_scope.set(scope)
+    try:
+        return _original_query(self, hash_key, *args, **kwargs)
+    finally:
+        _query_scope.reset(token)
+
+
+def _all_items(self: Table):
+    scope = _query_scope.get()
+    if scope is None:
+        return _original_all_items(self)
+    if scope is _ANY_ORDER:
+        return [item for partition in self.items.values()
+                for item in (partition.values() if self.range_key_attr else [partition])]
+    partition = self.items.get(scope)
+    if partition is None:
+        return []
+    return list(partition.values()) if self.range_key_attr else [partition]
+
+
 def apply() -> None:
-    """Install the faster transaction into moto's DynamoDB backend (idempotent)."""
+    """Install the faster operations into moto's DynamoDB backend (idempotent)."""
     DynamoDBBackend.transact_write_items = transact_write_items
+    Table.query = _query
+    Table.all_items = _all_items
