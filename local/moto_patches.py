@@ -105,12 +105,14 @@ _original_query = Table.query
 _original_all_items = Table.all_items
 
 
-def _query(self: Table, hash_key, *args, **kwargs):
+def _query(self: Table, hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+           projection_expressions, index_name=None, *args, **kwargs):
     """moto's Query, shown only the queried partition (it sorts what it finds itself)."""
-    scope = _ANY_ORDER if kwargs.get("index_name") or hash_key is None else hash_key
+    scope = _ANY_ORDER if index_name or hash_key is None else hash_key
     token = _query_scope.set(scope)
     try:
-        return _original_query(self, hash_key, *args, **kwargs)
+        return _original_query(self, hash_key, range_comparison, range_objs, limit, exclusive_start_key,
+                               scan_index_forward, projection_expressions, index_name, *args, **kwargs)
     finally:
         _query_scope.reset(token)
 
