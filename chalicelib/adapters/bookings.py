@@ -10,7 +10,7 @@ from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters import slots
 from chalicelib.adapters.models import BookingItem, HoldItem, IdempotencyItem
-from chalicelib.adapters.pagination import decode_cursor, encode_cursor
+from chalicelib.adapters.pagination import decode_cursor, read_page
 from chalicelib.adapters.providers import block_item
 from chalicelib.adapters.transaction import Failure, Transaction, TransactionFailed
 from chalicelib.domain.errors import (
@@ -86,9 +86,8 @@ def _list(index, partition: str, start: datetime, end: datetime, status: Optiona
     low, high = format_utc(start), format_utc(end)
     condition = getattr(BookingItem, sort_key).between(low, high + "~")
     result = index.query(partition, condition, filter_condition=(BookingItem.status == status) if status else None,
-                         limit=limit, last_evaluated_key=decode_cursor(cursor))
-    bookings = [_booking(item) for item in result]
-    return bookings, encode_cursor(result.last_evaluated_key)
+                         limit=limit, last_evaluated_key=decode_cursor(cursor, index.Meta.index_name))
+    return read_page(result, _booking, cursor, index.Meta.index_name)
 
 
 def list_customer_bookings(customer_id: str, start: datetime, end: datetime, status: Optional[str], limit: int,

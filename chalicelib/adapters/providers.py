@@ -8,7 +8,7 @@ from typing import Iterator, List, Optional, Tuple
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
 from chalicelib.adapters.models import BlockItem, ProviderItem, ScheduleItem, ServiceItem
-from chalicelib.adapters.pagination import decode_cursor, encode_cursor
+from chalicelib.adapters.pagination import decode_cursor, read_page
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.model import Block, BookingRules, Provider, Service
 from chalicelib.domain.schedule import WorkingHours
@@ -163,6 +163,5 @@ def list_blocks(provider_id: str, limit: int, cursor: Optional[str]) -> Tuple[Li
     """A page of a provider's blocks."""
     pk, _ = BlockItem.key(provider_id, "")
     result = BlockItem.query(pk, BlockItem.sk.startswith(BlockItem.PREFIX), limit=limit,
-                             last_evaluated_key=decode_cursor(cursor))
-    blocks = [_block(item) for item in result]
-    return blocks, encode_cursor(result.last_evaluated_key)
+                             last_evaluated_key=decode_cursor(cursor, "blocks"))
+    return read_page(result, _block, cursor, "blocks")

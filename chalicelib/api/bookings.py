@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.http import page_limit, parse, query, respond, route
+from chalicelib.api.http import page_limit, parse, query, respond, route, time_query
 from chalicelib.domain.model import BookSlot, CancelBooking, PlaceHold, RescheduleBooking
 from chalicelib.service import bookings, holds
 
@@ -37,8 +37,8 @@ def get_booking(caller, booking_id):
 @route(bp, "/v1/me/bookings", "GET", "My bookings", query=["status", "from", "to", "limit", "cursor"])
 def my_bookings(caller):
     request = bp.current_request
-    return bookings.list_mine(caller, query(request, "status"), query(request, "from"), query(request, "to"),
-                              page_limit(request), query(request, "cursor"))
+    return bookings.list_mine(caller, query(request, "status"), time_query(request, "from"),
+                              time_query(request, "to"), page_limit(request), query(request, "cursor"))
 
 
 @route(bp, B + "/cancel", "POST", "Cancel a booking", body=CancelBooking)

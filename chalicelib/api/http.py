@@ -16,7 +16,7 @@ from chalicelib.adapters.tokens import verify_id_token
 from chalicelib.adapters.transaction import is_throttling
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import DomainError, InvalidRequest, NotFound, TryAgain, Unauthenticated
-from chalicelib.domain.model import Caller
+from chalicelib.domain.model import CALENDAR_EDGE_YEARS, Caller
 from chalicelib.observability import logger
 
 STATUS_BY_CODE = {
@@ -26,9 +26,10 @@ STATUS_BY_CODE = {
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CORS = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
                   expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=600)
-# Chalice refuses content types a route does not list before the handler runs; take them all, parse JSON.
+# Chalice refuses content types a route does not list before the handler runs (415, not the contract's
+# error body); take them all, "*/*" included, and parse JSON.
 CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
-                 "application/octet-stream", "multipart/form-data"]
+                 "application/octet-stream", "multipart/form-data", "*/*"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -124,6 +125,8 @@ def json_body(request, required: bool = True) -> Any:
         return json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequest("body: not valid JSON; send a JSON object")
+    except RecursionError:
+        raise InvalidRequest("body: nested too deeply; send a JSON object")
 
 
 def parse(model: Type[M], request, required: bool = True) -> M:
@@ -154,11 +157,20 @@ def query(request, name: str) -> Optional[str]:
     return (request.query_params or {}).get(name) or None
 
 
+def time_query(request, name: str) -> Optional[str]:
+    """A `from`/`to` query parameter (a date or an instant); 400 in the first and last years of the calendar."""
+    text = query(request, name)
+    if text is not None and text[:4] in CALENDAR_EDGE_YEARS:
+        raise InvalidRequest(f"{name}: must be in the years 0002 to 9998, e.g. 2026-12-01")
+    return text
+
+
 def page_limit(request) -> int:
     """The `limit` of a list: 1-100, default 20."""
     text = query(request, "limit")
     if text is None:
         return 20
-    if not text.isdigit() or not 1 <= int(text) <= 100:
+    # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= 100:
         raise InvalidRequest("limit: a whole number from 1 to 100")
     return int(text)

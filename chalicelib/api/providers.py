@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
-from chalicelib.api.http import json_body, page_limit, parse, query, route
+from chalicelib.api.http import json_body, page_limit, parse, query, route, time_query
 from chalicelib.domain.model import CreateBlock, CreateProvider, CreateService, PatchProvider, PatchService
 from chalicelib.service import availability, blocks, bookings, catalog, providers, schedule
 
@@ -70,12 +70,12 @@ def delete_block(caller, provider_id, block_id):
 @route(bp, P + "/bookings", "GET", "The provider's bookings", query=["from", "to", "status", "limit", "cursor"])
 def provider_bookings(caller, provider_id):
     request = bp.current_request
-    return bookings.list_for_provider(caller, provider_id, query(request, "status"), query(request, "from"),
-                                      query(request, "to"), page_limit(request), query(request, "cursor"))
+    return bookings.list_for_provider(caller, provider_id, query(request, "status"), time_query(request, "from"),
+                                      time_query(request, "to"), page_limit(request), query(request, "cursor"))
 
 
 @route(bp, P + "/availability", "GET", "Free start times", auth=False, query=["service_id", "from", "to"])
 def get_availability(provider_id):
     request = bp.current_request
-    return availability.get_availability(provider_id, query(request, "service_id"), query(request, "from"),
-                                         query(request, "to"))
+    return availability.get_availability(provider_id, query(request, "service_id"), time_query(request, "from"),
+                                         time_query(request, "to"))

@@ -18,6 +18,9 @@ FREE, HELD, BOOKED, BLOCKED = "FREE", "HELD", "BOOKED", "BLOCKED"
 HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED = "ACTIVE", "RELEASED", "USED"
 
 MAX_BLOCK_HOURS = 24
+# The first and last years of the calendar: their days lack a whole neighbour day in some time zones, and
+# date arithmetic on them overflows. Times and dates there are refused up front.
+CALENDAR_EDGE_YEARS = ("0001", "9999")
 
 
 class Command(BaseModel):
@@ -158,6 +161,13 @@ class CreateBlock(Command):
     start: str
     end: str
     reason: Optional[str] = Field(default=None, max_length=500)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _inside_calendar(cls, value):
+        if value[:4] in CALENDAR_EDGE_YEARS:
+            raise ValueError("must be a date-time in the years 0002 to 9998, e.g. 2026-12-01T09:00:00Z")
+        return value
 
 
 class PlaceHold(Command):

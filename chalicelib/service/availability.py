@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.adapters import slots as slot_store
 from chalicelib.domain.availability import fitting_starts, slots_needed
-from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.timegrid import (
     booking_window,
     format_local,
@@ -28,6 +28,8 @@ def get_availability(provider_id: str, service_id: Optional[str], date_from: Opt
     """Every start where the whole service and its buffer fit into free time, within the rules."""
     if not service_id:
         raise InvalidRequest("service_id: required, the service to find times for")
+    if len(service_id) > 64:
+        raise NotFound(f"no service {service_id[:64]}…")
     if not date_from or not date_to:
         raise InvalidRequest("from and to: required, local dates like 2026-12-01")
     first, last = parse_date(date_from, "from"), parse_date(date_to, "to")

@@ -148,3 +148,16 @@ def test_a_time_zone_change_moves_the_working_slots(client, shop):
     free = starts(client, shop, "2026-12-07")
     assert free[0] == "2026-12-07T03:15:00Z"  # 09:00 at +05:45
     assert free[-1] == "2026-12-07T10:00:00Z"  # 15:45 local: 60 minutes + 15 buffer end at 17:00
+
+
+def test_a_cursor_of_another_list_is_refused(client, shop, make_user):
+    customer = make_user()
+    for n in range(3):
+        assert book(client, shop, customer, f"2026-12-0{2 + n}T10:00:00Z", f"page{n}")[0] == 201
+    status, page, _ = call(client, "GET", "/v1/me/bookings?limit=1", customer)
+    assert status == 200 and len(page["bookings"]) == 1 and page["next_cursor"]
+    status, rest, _ = call(client, "GET", f"/v1/me/bookings?limit=5&cursor={page['next_cursor']}", customer)
+    assert status == 200 and len(rest["bookings"]) == 2
+    status, body, _ = call(client, "GET", f"/v1/providers/{shop['pid']}/blocks?cursor={page['next_cursor']}",
+                           shop["owner"])
+    assert (status, body["error"]["code"]) == (400, "invalid_request") and "cursor" in body["error"]["message"]
