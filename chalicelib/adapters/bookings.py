@@ -196,7 +196,7 @@ def commit_booking(booking: Booking, answer: IdempotentAnswer, hold: Optional[Ho
                   [HoldItem.state.set(HOLD_USED), HoldItem.booking_id.set(booking.booking_id),
                    HoldItem.gsi1pk.remove(), HoldItem.gsi1sk.remove()],
                   condition=(HoldItem.customer_id == booking.customer_id) & (HoldItem.state == HOLD_ACTIVE)
-                  & (HoldItem.expires_at >= now_epoch))
+                  & (HoldItem.expires_at > now_epoch))
     try:
         tx.commit()
     except TransactionFailed as failed:

@@ -44,7 +44,7 @@ def _item(provider_id: str, start: datetime) -> SlotItem:
 
 def _bookable(now: datetime):
     return (SlotItem.in_hours == True) & (  # noqa: E712 (a condition expression, not a comparison)
-        (SlotItem.status == FREE) | ((SlotItem.status == HELD) & (SlotItem.hold_expires < _epoch(now))))
+        (SlotItem.status == FREE) | ((SlotItem.status == HELD) & (SlotItem.hold_expires <= _epoch(now))))
 
 
 def hold(tx: Transaction, provider_id: str, start: datetime, hold_id: str, expires: datetime, now: datetime):
@@ -58,7 +58,7 @@ def book(tx: Transaction, provider_id: str, start: datetime, booking_id: str, no
          hold_id: Optional[str] = None):
     """Take a slot for a booking: a bookable one, or one still held by the given hold."""
     condition = _bookable(now) if hold_id is None else (
-        (SlotItem.status == HELD) & (SlotItem.hold_id == hold_id) & (SlotItem.hold_expires >= _epoch(now)))
+        (SlotItem.status == HELD) & (SlotItem.hold_id == hold_id) & (SlotItem.hold_expires > _epoch(now)))
     tx.update(f"slot:{start.isoformat()}", _item(provider_id, start), [
         SlotItem.status.set(BOOKED), SlotItem.booking_id.set(booking_id), SlotItem.hold_id.remove(),
         SlotItem.hold_expires.remove()], condition=condition)
@@ -79,7 +79,7 @@ def block(tx: Transaction, provider_id: str, start: datetime, block_id: str, in_
         SlotItem.hold_expires.remove(), SlotItem.booking_id.remove(),
         SlotItem.ttl.set(_epoch(start + SLOT_RETENTION))],
         condition=SlotItem.pk.does_not_exist() | (SlotItem.status == FREE) | (
-            (SlotItem.status == HELD) & (SlotItem.hold_expires < _epoch(now))))
+            (SlotItem.status == HELD) & (SlotItem.hold_expires <= _epoch(now))))
 
 
 def release(tx: Transaction, provider_id: str, start: datetime, *, booking_id: Optional[str] = None,

@@ -261,7 +261,7 @@ class Hold:
 
     def usable(self, now: datetime) -> bool:
         """Whether the hold still keeps its time for its holder."""
-        return self.state == HOLD_ACTIVE and now <= self.expires_at
+        return self.state == HOLD_ACTIVE and now < self.expires_at
 
 
 @dataclass(frozen=True)
@@ -308,4 +308,4 @@ class SlotState:
         """Free for anyone: in hours and free, or held by a hold that has lapsed."""
         if not self.in_hours:
             return False
-        return self.status == FREE or (self.status == HELD and (self.hold_expires or 0) < now_epoch)
+        return self.status == FREE or (self.status == HELD and (self.hold_expires or 0) <= now_epoch)

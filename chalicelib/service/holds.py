@@ -25,7 +25,7 @@ def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:
     span = timing.plan(provider, service, command.start, now)
     hold = Hold(hold_id=str(uuid.uuid4()), provider_id=provider.provider_id, service_id=service.service_id,
                 customer_id=caller.user_id, start=span.start, end=span.end, occupied_until=span.occupied_until,
-                expires_at=now + timedelta(minutes=provider.rules.hold_minutes), created_at=format_utc(now))
+                expires_at=(now + timedelta(minutes=provider.rules.hold_minutes)).replace(microsecond=0), created_at=format_utc(now))
     booking_store.commit_hold(hold, now)
     logger.info("Hold placed", provider_id=hold.provider_id, hold_id=hold.hold_id)
     count("HoldPlaced")
