@@ -1,10 +1,9 @@
 """The HTTP API: only wiring. Routes live in chalicelib/api, logic in chalicelib/service."""
-from chalice import Chalice
-
 from chalicelib.api import bookings, discovery, providers
+from chalicelib.api.application import RequestScopedChalice
 from chalicelib.observability import logger, metrics
 
-app = Chalice(app_name="marketplace")
+app = RequestScopedChalice(app_name="marketplace")
 app.register_blueprint(discovery.bp)
 app.register_blueprint(providers.bp)
 app.register_blueprint(bookings.bp)

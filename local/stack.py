@@ -5,7 +5,7 @@
 
 Starts, each as a child process in its own process group:
   moto    -- emulated AWS (DynamoDB, Cognito), requests serialised (local/moto_server.py)
-  api     -- `chalice local` serving app.py
+  api     -- app.py served as `chalice local` does (local/api_server.py)
   jobs    -- the scheduled functions on their schedules (local/scheduler.py)
   seed    -- demo data, once (local/seed.py; skipped with --no-seed or when it does not exist)
 after creating the table and the user pool in moto. Ctrl-C or SIGTERM stops every child and exits
@@ -329,22 +329,10 @@ class Stack:
 
     def start_api(self) -> None:
         _check_port_free(self.host, self.args.api_port, "api")
-        chalice = Path(sys.executable).parent / "chalice"
-        if not chalice.exists():
-            raise StackError(f"no chalice executable next to {sys.executable}; install requirements-dev.txt")
         child = self.spawn(
             "api",
-            [
-                str(chalice),
-                "local",
-                "--host",
-                self.host,
-                "--port",
-                str(self.args.api_port),
-                "--stage",
-                "local",
-                "--no-autoreload",
-            ],
+            [sys.executable, "-m", "local.api_server", "--host", self.host, "--port", str(self.args.api_port),
+             "--stage", "local"],
         )
         self.wait_http(self.api_url + "/v1/health", child, API_READY_TIMEOUT, want_200=True)
         say(f"stack | API up at {self.api_url}")
