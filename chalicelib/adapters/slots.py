@@ -8,7 +8,7 @@ from chalicelib.adapters.models import SlotItem
 from chalicelib.adapters.transaction import MAX_ITEMS, Transaction, TransactionFailed
 from chalicelib.domain.errors import TryAgain
 from chalicelib.domain.model import BLOCKED, BOOKED, FREE, HELD, SlotState
-from chalicelib.domain.timegrid import SLOT, parse_instant
+from chalicelib.domain.timegrid import parse_instant
 
 # Past slots are only history: let DynamoDB drop them a while after they end.
 SLOT_RETENTION = timedelta(days=30)

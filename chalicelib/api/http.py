@@ -85,7 +85,7 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
                 args = [authenticate(request.headers.get("authorization"))] if auth else []
                 result = handler(*args, **params)
             except DomainError as error:
-                if error.code in ("try_again",) or STATUS_BY_CODE.get(error.code, 409) >= 500:
+                if isinstance(error, TryAgain):
                     logger.warning("Request refused for now", code=error.code, path=request.path)
                 return error_response(error)
             except (PynamoDBException, BotoCoreError, BotoConnectionError) as error:

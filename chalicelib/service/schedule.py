@@ -38,7 +38,8 @@ def put_working_hours(caller: Caller, provider_id: str, document: Any) -> Dict[s
     provider_store.replace_schedule(provider_id, new, version, now)
     tz = ZoneInfo(provider.timezone)
     days = horizon(tz, now)
-    sync_slots(provider, tz, days_changed(old, new, days))
+    # The same hours sent again resync the whole horizon: a change that stopped halfway is repaired.
+    sync_slots(provider, tz, days_changed(old, new, days) or days)
     provider_store.set_horizon_end(provider_id, days[-1].isoformat())
     logger.info("Working hours changed", provider_id=provider_id)
     count("WorkingHoursChanged")

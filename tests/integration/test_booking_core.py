@@ -161,3 +161,17 @@ def test_a_cursor_of_another_list_is_refused(client, shop, make_user):
     status, body, _ = call(client, "GET", f"/v1/providers/{shop['pid']}/blocks?cursor={page['next_cursor']}",
                            shop["owner"])
     assert (status, body["error"]["code"]) == (400, "invalid_request") and "cursor" in body["error"]["message"]
+
+
+def test_sending_the_same_hours_again_repairs_missing_slots(client, shop):
+    from datetime import datetime, timezone
+
+    from chalicelib.adapters.models import SlotItem
+    # Given a working slot lost, as if a previous hours change had stopped halfway
+    SlotItem(*SlotItem.key(shop["pid"], datetime(2026, 12, 9, 10, tzinfo=timezone.utc))).delete()
+    assert "2026-12-09T10:00:00Z" not in starts(client, shop, "2026-12-09")
+    # When the owner sends the same working hours again
+    week = {day: [{"start": "09:00", "end": "17:00"}] for day in WEEKDAYS}
+    assert call(client, "PUT", f"/v1/providers/{shop['pid']}/working-hours", shop["owner"], {"weekly": week})[0] == 200
+    # Then the slot is back
+    assert "2026-12-09T10:00:00Z" in starts(client, shop, "2026-12-09")
