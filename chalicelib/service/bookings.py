@@ -126,8 +126,8 @@ def _visible_booking(caller: Caller, booking_id: str) -> Tuple[Booking, Provider
     booking = booking_store.get_booking(booking_id)
     if booking is None:
         raise NotFound(f"no booking {booking_id}")
-    provider = provider_store.get_provider(booking.provider_id)
-    is_owner = provider is not None and provider.owner_id == caller.user_id
+    provider = find_provider(booking.provider_id)
+    is_owner = provider.owner_id == caller.user_id
     if booking.customer_id != caller.user_id and not is_owner:
         raise NotFound(f"no booking {booking_id}")
     return booking, provider, is_owner
@@ -154,7 +154,7 @@ def cancel(caller: Caller, booking_id: str, command: CancelBooking) -> Dict[str,
     if booking.start <= now:
         raise BookingNotModifiable("the booking has started; it can no longer be canceled")
     if booking.customer_id == caller.user_id and not is_owner:
-        cutoff = provider.rules.cancel_cutoff_minutes if provider else 0
+        cutoff = provider.rules.cancel_cutoff_minutes
         if booking.start - timedelta(minutes=cutoff) < now:
             raise CancelWindowClosed(f"the provider accepts cancellations up to {cutoff} minutes before the start")
     after = _changed(booking, now, status=CANCELED, reason=command.reason)
@@ -172,7 +172,6 @@ def reschedule(caller: Caller, booking_id: str, command: RescheduleBooking) -> D
     now = clock.now()
     if booking.status not in ACTIVE_STATUSES or booking.start <= now:
         raise BookingNotModifiable("only a pending or confirmed booking that has not started can be moved")
-    provider = find_provider(booking.provider_id)
     if booking.start - timedelta(minutes=provider.rules.cancel_cutoff_minutes) < now:
         raise CancelWindowClosed(f"the provider accepts changes up to {provider.rules.cancel_cutoff_minutes} "
                                  "minutes before the start")

@@ -5,6 +5,7 @@ import json
 import os
 import threading
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -64,8 +65,9 @@ class FixedClock:
         return self.now
 
 
-@pytest.fixture()
-def aws():
+@contextmanager
+def emulated_aws():
+    """Emulated DynamoDB and Cognito holding the app's table and user pool, with the app's clients reset."""
     with mock_aws():
         dynamodb = boto3.client("dynamodb")
         dynamodb.create_table(**create_table_request(os.environ["TABLE_NAME"]))
@@ -74,9 +76,25 @@ def aws():
         os.environ["USER_POOL_ID"], os.environ["USER_POOL_CLIENT_ID"] = pool_id, client_id
         from chalicelib.config import get_settings
         get_settings.cache_clear()
-        settings = get_settings()
-        _reset_cached_clients(settings)
+        _reset_cached_clients(get_settings())
         yield {"cognito": cognito, "pool_id": pool_id, "client_id": client_id, "dynamodb": dynamodb}
+
+
+@contextmanager
+def clock_at(now: datetime):
+    """The services' clock fixed at `now` (movable through the yielded clock), then real again."""
+    fixed = FixedClock(now)
+    clock.set_clock(fixed)
+    try:
+        yield fixed
+    finally:
+        clock.set_clock(lambda: datetime.now(timezone.utc))
+
+
+@pytest.fixture()
+def aws():
+    with emulated_aws() as env:
+        yield env
 
 
 def _reset_cached_clients(settings) -> None:
@@ -91,10 +109,8 @@ def _reset_cached_clients(settings) -> None:
 
 @pytest.fixture()
 def fixed_clock():
-    fixed = FixedClock(datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc))
-    clock.set_clock(fixed)
-    yield fixed
-    clock.set_clock(lambda: datetime.now(timezone.utc))
+    with clock_at(datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)) as fixed:
+        yield fixed
 
 
 @pytest.fixture()
@@ -110,15 +126,20 @@ class User:
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
+PASSWORD = "Test-pass-2026!"
+
+
+def new_user(env, email: str, provider: bool = False) -> User:
+    """A real user of the emulated pool (in group providers if asked) with a fresh ID token."""
+    sub = bootstrap.ensure_user(env["cognito"], env["pool_id"], email, PASSWORD,
+                                groups=("providers",) if provider else ())
+    return User(email, sub, bootstrap.sign_in(env["cognito"], env["client_id"], email, PASSWORD))
+
+
 @pytest.fixture()
 def make_user(aws):
     def make(provider: bool = False) -> User:
-        email = f"{uuid.uuid4().hex[:10]}@example.test"
-        password = "Test-pass-2026!"
-        sub = bootstrap.ensure_user(aws["cognito"], aws["pool_id"], email, password,
-                                    groups=("providers",) if provider else ())
-        token = bootstrap.sign_in(aws["cognito"], aws["client_id"], email, password)
-        return User(email, sub, token)
+        return new_user(aws, f"{uuid.uuid4().hex[:10]}@example.test", provider)
     return make
 
 

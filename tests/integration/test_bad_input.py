@@ -10,20 +10,14 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Dict, Optional
 
-import boto3
 import pytest
 from chalice.test import Client
-from moto import mock_aws
 
-from chalicelib.adapters.table import create_table_request
-from chalicelib.service import clock
-from local import bootstrap
-from tests.integration.conftest import FixedClock, User, _reset_cached_clients, call
+from tests.integration.conftest import User, call, clock_at, emulated_aws, new_user
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
 DROP = object()  # a field value meaning "leave the field out"
@@ -48,44 +42,27 @@ class World:
         return status, data
 
 
-def _user(cognito, pool_id: str, client_id: str, email: str, provider: bool) -> User:
-    password = "Test-pass-2026!"
-    sub = bootstrap.ensure_user(cognito, pool_id, email, password, groups=("providers",) if provider else ())
-    return User(email, sub, bootstrap.sign_in(cognito, client_id, email, password))
-
-
 @pytest.fixture(scope="module")
 def world():
     """The conftest `aws`/`client` set-up, once for the module: every case here only reads."""
-    with mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_request(os.environ["TABLE_NAME"]))
-        cognito = boto3.client("cognito-idp")
-        pool_id, client_id = bootstrap.create_user_pool(cognito, "test")
-        os.environ["USER_POOL_ID"], os.environ["USER_POOL_CLIENT_ID"] = pool_id, client_id
-        from chalicelib.config import get_settings
-        get_settings.cache_clear()
-        _reset_cached_clients(get_settings())
-        clock.set_clock(FixedClock(NOW))
+    with emulated_aws() as env, clock_at(NOW):
         import app
-        try:
-            with Client(app.app) as client:
-                owner = _user(cognito, pool_id, client_id, "owner@bad-input.test", provider=True)
-                customer = _user(cognito, pool_id, client_id, "customer@bad-input.test", provider=False)
-                status, provider, _ = call(client, "POST", "/v1/providers", owner, PROVIDER)
-                assert status == 201, provider
-                pid = provider["provider_id"]
-                status, hours, _ = call(client, "PUT", f"/v1/providers/{pid}/working-hours", owner, HOURS)
-                assert status == 200, hours
-                status, service, _ = call(client, "POST", f"/v1/providers/{pid}/services", owner, SERVICE)
-                assert status == 201, service
-                sid = service["service_id"]
-                status, booking, _ = call(client, "POST", "/v1/bookings", customer,
-                                          {"provider_id": pid, "service_id": sid, "start": "2026-12-03T10:00:00Z"},
-                                          {"Idempotency-Key": "setup"})
-                assert status == 201, booking
-                yield World(client, owner, customer, pid, sid, booking["booking_id"])
-        finally:
-            clock.set_clock(lambda: datetime.now(timezone.utc))
+        with Client(app.app) as client:
+            owner = new_user(env, "owner@bad-input.test", provider=True)
+            customer = new_user(env, "customer@bad-input.test")
+            status, provider, _ = call(client, "POST", "/v1/providers", owner, PROVIDER)
+            assert status == 201, provider
+            pid = provider["provider_id"]
+            status, hours, _ = call(client, "PUT", f"/v1/providers/{pid}/working-hours", owner, HOURS)
+            assert status == 200, hours
+            status, service, _ = call(client, "POST", f"/v1/providers/{pid}/services", owner, SERVICE)
+            assert status == 201, service
+            sid = service["service_id"]
+            status, booking, _ = call(client, "POST", "/v1/bookings", customer,
+                                      {"provider_id": pid, "service_id": sid, "start": "2026-12-03T10:00:00Z"},
+                                      {"Idempotency-Key": "setup"})
+            assert status == 201, booking
+            yield World(client, owner, customer, pid, sid, booking["booking_id"])
 
 
 def assert_invalid(status: int, data: Any, *words: str) -> None:

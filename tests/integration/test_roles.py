@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import itertools
 import json
-import os
 import re
 import time
 import uuid
@@ -19,19 +18,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Optional, Tuple
 
-import boto3
 import jwt
 import pytest
 from chalice.test import Client
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from moto import mock_aws
 from moto.utilities.utils import load_resource
 
-from chalicelib.adapters.table import create_table_request
-from chalicelib.service import clock
-from local import bootstrap
-from tests.integration.conftest import FixedClock, User, _reset_cached_clients
+from tests.integration.conftest import User, clock_at, emulated_aws, new_user
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
 ROLES = ("anonymous", "customer", "other_customer", "owner", "other_provider")
@@ -120,39 +114,26 @@ HOURS = {"weekly": {d: [{"start": "08:00", "end": "20:00"}] for d in ("mon", "tu
 SERVICE = {"name": "Massage", "category": "massage", "duration_minutes": 30, "price": {"amount": 4500, "currency": "EUR"}}
 
 
-def _user(cognito, pool_id: str, client_id: str, role: str) -> User:
-    email, password = f"{role.replace('_', '-')}@roles.test", "Test-pass-2026!"
-    sub = bootstrap.ensure_user(cognito, pool_id, email, password,
-                                groups=("providers",) if role in ("owner", "other_provider") else ())
-    return User(email, sub, bootstrap.sign_in(cognito, client_id, email, password))
+def _user(env, role: str) -> User:
+    return new_user(env, f"{role.replace('_', '-')}@roles.test", provider=role in ("owner", "other_provider"))
 
 
 @pytest.fixture(scope="module")
 def world():
     """The conftest `aws`/`client` set-up once for the module, with two providers, a service and a booking."""
-    with mock_aws():
-        boto3.client("dynamodb").create_table(**create_table_request(os.environ["TABLE_NAME"]))
-        cognito = boto3.client("cognito-idp")
-        pool_id, client_id = bootstrap.create_user_pool(cognito, "test")
-        os.environ["USER_POOL_ID"], os.environ["USER_POOL_CLIENT_ID"] = pool_id, client_id
-        from chalicelib.config import get_settings
-        get_settings.cache_clear()
-        _reset_cached_clients(get_settings())
-        clock.set_clock(FixedClock(NOW))
+    with emulated_aws() as env, clock_at(NOW):
+        cognito, pool_id, client_id = env["cognito"], env["pool_id"], env["client_id"]
         import app
-        try:
-            with Client(app.app) as client:
-                users = {role: _user(cognito, pool_id, client_id, role) for role in ROLES if role != "anonymous"}
-                w = World(client, pool_id, client_id, {"anonymous": None, **users}, _starts=starts())
-                w.pid = w.ok("POST", "/v1/providers", "owner", PROVIDER)["provider_id"]
-                w.ok("PUT", f"/v1/providers/{w.pid}/working-hours", "owner", HOURS, status=200)
-                w.sid = w.fresh_service()
-                w.other_pid = w.ok("POST", "/v1/providers", "other_provider", PROVIDER)["provider_id"]
-                w.bid = w.fresh_booking()
-                w.cognito = cognito
-                yield w
-        finally:
-            clock.set_clock(lambda: datetime.now(timezone.utc))
+        with Client(app.app) as client:
+            users = {role: _user(env, role) for role in ROLES if role != "anonymous"}
+            w = World(client, pool_id, client_id, {"anonymous": None, **users}, _starts=starts())
+            w.pid = w.ok("POST", "/v1/providers", "owner", PROVIDER)["provider_id"]
+            w.ok("PUT", f"/v1/providers/{w.pid}/working-hours", "owner", HOURS, status=200)
+            w.sid = w.fresh_service()
+            w.other_pid = w.ok("POST", "/v1/providers", "other_provider", PROVIDER)["provider_id"]
+            w.bid = w.fresh_booking()
+            w.cognito = cognito
+            yield w
 
 
 # ---- the walk ------------------------------------------------------------------------------------------
