@@ -175,3 +175,30 @@ def test_sending_the_same_hours_again_repairs_missing_slots(client, shop):
     assert call(client, "PUT", f"/v1/providers/{shop['pid']}/working-hours", shop["owner"], {"weekly": week})[0] == 200
     # Then the slot is back
     assert "2026-12-09T10:00:00Z" in starts(client, shop, "2026-12-09")
+
+
+def test_answers_carry_every_field_of_the_contract(client, shop, make_user):
+    customer = make_user()
+    _, profile, _ = call(client, "GET", f"/v1/providers/{shop['pid']}")
+    assert {"provider_id", "name", "description", "categories", "location", "timezone", "rating", "review_count",
+            "services", "booking_rules"} <= set(profile)
+    assert {"lat", "lon", "address"} <= set(profile["location"])
+    assert set(profile["booking_rules"]) == {"auto_confirm", "min_notice_minutes", "max_days_ahead", "hold_minutes",
+                                             "cancel_cutoff_minutes"}
+    assert {"service_id", "name", "category", "duration_minutes", "price", "buffer_minutes"} <= set(
+        profile["services"][0])
+    _, availability, _ = call(client, "GET", f"/v1/providers/{shop['pid']}/availability"
+                                             f"?service_id={shop['sid']}&from=2026-12-02&to=2026-12-02")
+    assert {"provider_id", "service_id", "timezone", "slots"} <= set(availability)
+    assert set(availability["slots"][0]) == {"start", "end", "local_start"}
+    _, hold, _ = call(client, "POST", "/v1/holds", customer,
+                      {"provider_id": shop["pid"], "service_id": shop["sid"], "start": "2026-12-02T13:00:00Z"})
+    assert {"hold_id", "provider_id", "service_id", "start", "end", "expires_at"} <= set(hold)
+    _, booking, _ = book(client, shop, customer, "2026-12-02T10:00:00Z", "fields")
+    assert {"booking_id", "status", "provider_id", "service_id", "customer_id", "start", "end", "timezone",
+            "local_start", "note", "created_at", "updated_at"} <= set(booking)
+    assert (booking["start"], booking["local_start"]) == ("2026-12-02T10:00:00Z", "2026-12-02T10:00:00+00:00")
+    _, mine, _ = call(client, "GET", "/v1/me/bookings", customer)
+    assert set(mine) == {"bookings", "next_cursor"} and mine["next_cursor"] is None
+    _, error, _ = book(client, shop, customer, "2026-12-02T10:15:00Z", "fields-2")
+    assert set(error) == {"error"} and set(error["error"]) == {"code", "message"}
