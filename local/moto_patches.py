@@ -1,4 +1,4 @@
-"""Faster TransactWriteItems and Query for moto 5.2.5, with the same semantics.
+"""Faster TransactWriteItems and Query for moto 5.2.5, with the same semantics, and ClientRequestToken.
 
 moto's Query sorts every item of the table to find one partition, and its TransactWriteItems
 deep-copies the whole table once per transaction item so it can roll back; with a table of
@@ -135,3 +135,46 @@ def apply() -> None:
     DynamoDBBackend.transact_write_items = transact_write_items
     Table.query = _query
     Table.all_items = _all_items
+    _apply_token_support()
+
+
+# ClientRequestToken: DynamoDB treats a TransactWriteItems resent with the same token (and the same items)
+# within 10 minutes as already done; with other items it answers IdempotentParameterMismatchException.
+# moto ignores the token, so a resend after a lost response would fail its own conditions here only.
+TOKEN_WINDOW_SECONDS = 600
+_tokens: Dict[str, Tuple[str, float]] = {}
+_original_handler = None
+
+
+def _transact_write_items_with_token(self):
+    import json
+    import time
+
+    from moto.core.responses import ActionResult
+    from moto.dynamodb.exceptions import DynamodbException
+
+    token = self.body.get("ClientRequestToken")
+    if not token:
+        return _original_handler(self)
+    fingerprint = json.dumps(self.body.get("TransactItems"), sort_keys=True)
+    now = time.monotonic()
+    for stale in [t for t, (_, at) in _tokens.items() if now - at > TOKEN_WINDOW_SECONDS]:
+        del _tokens[stale]
+    seen = _tokens.get(token)
+    if seen is not None:
+        if seen[0] != fingerprint:
+            raise DynamodbException("com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                                    "The request uses the same client token as a previous, but non-identical request.")
+        return ActionResult({"ConsumedCapacity": [], "ItemCollectionMetrics": {}})
+    answer = _original_handler(self)
+    _tokens[token] = (fingerprint, now)
+    return answer
+
+
+def _apply_token_support() -> None:
+    global _original_handler
+    from moto.dynamodb.responses import DynamoHandler
+
+    if _original_handler is None:
+        _original_handler = DynamoHandler.transact_write_items
+        DynamoHandler.transact_write_items = _transact_write_items_with_token

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
-from pynamodb.exceptions import DoesNotExist
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.adapters import slots
 from chalicelib.adapters.models import BookingItem, HoldItem, IdempotencyItem
@@ -14,10 +14,11 @@ from chalicelib.adapters.pagination import decode_cursor, read_page
 from chalicelib.adapters.providers import block_item
 from chalicelib.adapters.transaction import Failure, Transaction, TransactionFailed
 from chalicelib.domain.errors import (
-    BookingNotModifiable,
     ConflictsWithBookings,
     HoldExpired,
+    IdempotencyRace,
     SlotUnavailable,
+    StaleRead,
 )
 from chalicelib.domain.model import BOOKED, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold
 from chalicelib.domain.timegrid import format_utc, parse_instant, slot_starts
@@ -37,14 +38,6 @@ class IdempotentAnswer:
     status_code: int
     body: Dict[str, Any]
     expires_at: int
-
-
-class IdempotencyRace(Exception):
-    """Another request with the same key committed first (or is committing)."""
-
-    def __init__(self, in_progress: bool):
-        super().__init__("idempotency race")
-        self.in_progress = in_progress
 
 
 # --- bookings -------------------------------------------------------------------------------
@@ -136,7 +129,7 @@ def list_lapsed_holds(now: datetime) -> List[Hold]:
 
 def commit_hold(hold: Hold, now: datetime) -> None:
     """Take every slot the hold spans and write the hold, all or nothing."""
-    tx = Transaction()
+    tx = Transaction(f"hold:{hold.hold_id}")
     for start in _occupied(hold):
         slots.hold(tx, hold.provider_id, start, hold.hold_id, hold.expires_at, now)
     expires = int(hold.expires_at.timestamp())
@@ -154,13 +147,16 @@ def commit_hold(hold: Hold, now: datetime) -> None:
 
 def commit_hold_release(hold: Hold, still_held: Iterable[datetime]) -> None:
     """Free the slots the hold still has and mark it released (it stays, so using it says it lapsed)."""
-    tx = Transaction()
+    tx = Transaction(f"release-hold:{hold.hold_id}")
     for start in still_held:
         slots.release(tx, hold.provider_id, start, hold_id=hold.hold_id)
     tx.update(HOLD_LABEL, HoldItem(*HoldItem.key(hold.hold_id)),
               [HoldItem.state.set(HOLD_RELEASED), HoldItem.gsi1pk.remove(), HoldItem.gsi1sk.remove()],
               condition=HoldItem.state == HOLD_ACTIVE)
-    tx.commit()
+    try:
+        tx.commit()
+    except TransactionFailed as failed:
+        raise StaleRead("the hold was booked or released meanwhile") from failed
 
 
 # --- idempotency ------------------------------------------------------------------------------
@@ -180,7 +176,7 @@ def get_idempotent_answer(user_id: str, key: str) -> Optional[IdempotentAnswer]:
 
 def commit_booking(booking: Booking, answer: IdempotentAnswer, hold: Optional[Hold], now: datetime) -> None:
     """Take the slots (from the hold, if any), write the booking and its idempotent answer: one write call."""
-    tx = Transaction()
+    tx = Transaction(f"book:{booking.booking_id}")
     for start in _occupied(booking):
         slots.book(tx, booking.provider_id, start, booking.booking_id, now,
                    hold_id=hold.hold_id if hold else None)
@@ -212,22 +208,33 @@ def commit_booking(booking: Booking, answer: IdempotentAnswer, hold: Optional[Ho
 
 def commit_booking_change(before: Booking, after: Booking, release: bool) -> None:
     """Write a status change if the booking is as read; free its time too when it stops taking it."""
-    tx = Transaction()
-    tx.put(BOOKING_LABEL, _booking_item(after),
-           condition=(BookingItem.version == before.version) & (BookingItem.status == before.status))
-    if release:
-        for start in _occupied(before):
-            slots.release(tx, before.provider_id, start, booking_id=before.booking_id)
+    condition = (BookingItem.version == before.version) & (BookingItem.status == before.status)
+    if not release:
+        # Nothing but the booking changes: one conditional update, not a transaction (half the write cost).
+        try:
+            BookingItem(*BookingItem.key(before.booking_id)).update(actions=[
+                BookingItem.status.set(after.status), BookingItem.reason.set(after.reason),
+                BookingItem.updated_at.set(after.updated_at), BookingItem.version.set(after.version)],
+                condition=condition)
+        except UpdateError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                raise StaleRead("the booking changed since it was read") from error
+            raise
+        return
+    tx = Transaction(f"{after.status.lower()}:{before.booking_id}:v{before.version}")
+    tx.put(BOOKING_LABEL, _booking_item(after), condition=condition)
+    for start in _occupied(before):
+        slots.release(tx, before.provider_id, start, booking_id=before.booking_id)
     try:
         tx.commit()
-    except TransactionFailed:
-        raise BookingNotModifiable("the booking changed at the same time; read it again")
+    except TransactionFailed as failed:
+        raise StaleRead("the booking changed since it was read") from failed
 
 
 def commit_reschedule(before: Booking, after: Booking, now: datetime) -> None:
     """Move a booking: free old slots, take new ones, keep the overlap — one transaction."""
     old, new = set(_occupied(before)), set(_occupied(after))
-    tx = Transaction()
+    tx = Transaction(f"reschedule:{before.booking_id}:v{before.version}")
     for start in sorted(old - new):
         slots.release(tx, before.provider_id, start, booking_id=before.booking_id)
     for start in sorted(new - old):
@@ -243,14 +250,14 @@ def commit_reschedule(before: Booking, after: Booking, now: datetime) -> None:
         new_labels = {f"slot:{start.isoformat()}" for start in new - old}
         if labels & new_labels:
             raise SlotUnavailable("some of the new time is already taken; the booking keeps its time")
-        raise BookingNotModifiable("the booking changed at the same time; read it again")
+        raise StaleRead("the booking changed since it was read") from failed
 
 
 # --- blocks -----------------------------------------------------------------------------------
 
 def commit_block(block: Block, in_hours: Dict[datetime, bool], now: datetime) -> None:
     """Take every slot of the block's time and write the block, or say what is in the way."""
-    tx = Transaction()
+    tx = Transaction(f"block:{block.block_id}")
     for start in slot_starts(block.start, block.end):
         slots.block(tx, block.provider_id, start, block.block_id, in_hours[start], now)
     tx.put("block", block_item(block))
@@ -277,7 +284,7 @@ def _booking_ids(failure: Failure) -> List[str]:
 
 def commit_block_delete(block: Block, still_blocked: Iterable[datetime]) -> None:
     """Free the block's slots and delete it."""
-    tx = Transaction()
+    tx = Transaction(f"unblock:{block.block_id}")
     for start in still_blocked:
         slots.release(tx, block.provider_id, start, block_id=block.block_id)
     tx.delete("block", block_item(block))

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import date, datetime
 from typing import Tuple
 
 from pynamodb.attributes import (
@@ -10,24 +10,27 @@ from pynamodb.attributes import (
     ListAttribute,
     NumberAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from chalicelib.adapters import dynamo
 from chalicelib.adapters.table import GSI1, GSI2
-from chalicelib.config import get_settings
 from chalicelib.domain.timegrid import format_utc
-
-_settings = get_settings()
 
 HOLD_SHARDS = 8
 
 
-class _Meta:
-    table_name = _settings.table_name
-    region = _settings.aws_region
-    host = _settings.aws_endpoint_url
-    max_retry_attempts = 3
+class _TableNameFromSettings(type):
+    @property
+    def table_name(cls) -> str:
+        from chalicelib.config import get_settings
+        return get_settings().table_name
+
+
+class _Meta(metaclass=_TableNameFromSettings):
+    """Where the table is comes from the settings at first use, never at import."""
 
 
 class Gsi1(GlobalSecondaryIndex):
@@ -52,6 +55,11 @@ class _Item(Model):
     Meta = _Meta
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    @classmethod
+    def _get_connection(cls):
+        # Every entity lives in the one table: share one connection and one client (adapters/dynamo.py).
+        return dynamo.table_connection()
 
 
 def provider_pk(provider_id: str) -> str:
@@ -80,6 +88,9 @@ class ProviderItem(_Item):
     review_count = NumberAttribute(default=0)
     # The last local date for which slots are materialised.
     horizon_end = UnicodeAttribute(null=True)
+    # The version of the availability card (zone, rules, services' lengths) and the last UTC date carrying it.
+    card_version = NumberAttribute(default=0)
+    cards_through = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
@@ -95,15 +106,60 @@ class ProviderItem(_Item):
 
 
 class ScheduleItem(_Item):
-    """A provider's working hours document (PROVIDER#id / SCHEDULE)."""
+    """A provider's working hours (PROVIDER#id / SCHEDULE); GSI1 lists those whose slots are still syncing."""
 
+    provider_id = UnicodeAttribute(null=True)
     document = UnicodeAttribute()
     version = NumberAttribute(default=1)
     updated_at = UnicodeAttribute()
+    # Local dates whose slots may still disagree with the document; bookings there wait until they agree.
+    pending = UnicodeSetAttribute(null=True)
+    # The zone the slots are laid out in, and the one they were in while a change of zone is applied.
+    timezone = UnicodeAttribute(null=True)
+    previous_timezone = UnicodeAttribute(null=True)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_sync = Gsi1()
+
+    SYNC_SHARDS = 4
 
     @classmethod
     def key(cls, provider_id: str) -> Tuple[str, str]:
         return provider_pk(provider_id), "SCHEDULE"
+
+    @classmethod
+    def sync_partition(cls, provider_id: str) -> str:
+        return f"SYNCS#{_shard(provider_id, cls.SYNC_SHARDS)}"
+
+    @classmethod
+    def sync_partitions(cls) -> Tuple[str, ...]:
+        return tuple(f"SYNCS#{shard}" for shard in range(cls.SYNC_SHARDS))
+
+
+def _shard(identifier: str, shards: int) -> int:
+    return int(hashlib.sha256(identifier.encode()).hexdigest(), 16) % shards
+
+
+class CardItem(_Item):
+    """The availability card of a provider for one UTC date (PROVIDER#id / SLOT#yyyy-mm-dd).
+
+    Its sort key sorts just before that date's slots, so a Query of slots reads a card with them.
+    """
+
+    timezone = UnicodeAttribute()
+    min_notice_minutes = NumberAttribute()
+    max_days_ahead = NumberAttribute()
+    services = UnicodeAttribute()  # JSON: service id -> [duration, buffer]
+    card_version = NumberAttribute()
+    ttl = NumberAttribute(null=True)
+
+    @classmethod
+    def key(cls, provider_id: str, day: date) -> Tuple[str, str]:
+        return provider_pk(provider_id), f"{SlotItem.PREFIX}{day.isoformat()}"
+
+    @classmethod
+    def is_card_key(cls, sort_key: str) -> bool:
+        return len(sort_key) == len(SlotItem.PREFIX) + 10
 
 
 class ServiceItem(_Item):
@@ -190,8 +246,7 @@ class HoldItem(_Item):
 
     @classmethod
     def expiry_partition(cls, hold_id: str) -> str:
-        shard = int(hashlib.sha256(hold_id.encode()).hexdigest(), 16) % HOLD_SHARDS
-        return f"HOLDS#{shard}"
+        return f"HOLDS#{_shard(hold_id, HOLD_SHARDS)}"
 
     @classmethod
     def expiry_partitions(cls) -> Tuple[str, ...]:
@@ -255,5 +310,5 @@ class IdempotencyItem(_Item):
         return f"IDEMPOTENCY#{user_id}#{digest}", "IDEMPOTENCY"
 
 
-ALL_MODELS = (ProviderItem, ScheduleItem, ServiceItem, BlockItem, SlotItem, HoldItem, BookingItem,
+ALL_MODELS = (ProviderItem, ScheduleItem, ServiceItem, BlockItem, SlotItem, CardItem, HoldItem, BookingItem,
               IdempotencyItem)

@@ -1,20 +1,26 @@
-"""Access to a provider's partition: profile, working hours, services and blocks."""
+"""Access to a provider's partition: profile, availability cards, working hours, services and blocks."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Iterator, List, Optional, Tuple
+from datetime import date, datetime, timedelta
+from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
 
-from chalicelib.adapters.models import BlockItem, ProviderItem, ScheduleItem, ServiceItem
+from chalicelib.adapters import dynamo
+from chalicelib.adapters.models import BlockItem, CardItem, ProviderItem, ScheduleItem, ServiceItem
 from chalicelib.adapters.pagination import decode_cursor, read_page
-from chalicelib.domain.errors import Conflict
+from chalicelib.adapters.transaction import Transaction, TransactionFailed
+from chalicelib.domain.card import BookingCard
+from chalicelib.domain.errors import StaleRead
 from chalicelib.domain.model import Block, BookingRules, Provider, Service
 from chalicelib.domain.schedule import WorkingHours
+from chalicelib.domain.sync import ScheduleState
 from chalicelib.domain.timegrid import format_utc, parse_instant
 
 RULE_FIELDS = tuple(BookingRules.model_fields)
+CARD_RETENTION = timedelta(days=30)
+CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def _provider(item: ProviderItem) -> Provider:
@@ -26,7 +32,7 @@ def _provider(item: ProviderItem) -> Provider:
                               for name in RULE_FIELDS}),
         rating=None if item.rating is None else float(item.rating), review_count=int(item.review_count or 0),
         horizon_end=item.horizon_end, created_at=item.created_at, updated_at=item.updated_at,
-        version=int(item.version))
+        version=int(item.version), card_version=int(item.card_version or 0), cards_through=item.cards_through)
 
 
 def _provider_item(provider: Provider) -> ProviderItem:
@@ -36,8 +42,9 @@ def _provider_item(provider: Provider) -> ProviderItem:
         description=provider.description, categories=provider.categories, lat=provider.lat, lon=provider.lon,
         address=provider.address, timezone=provider.timezone, rating=provider.rating,
         review_count=provider.review_count, horizon_end=provider.horizon_end, created_at=provider.created_at,
-        updated_at=provider.updated_at, version=provider.version, gsi1pk=ProviderItem.LIST_PK,
-        gsi1sk=provider.provider_id, **provider.rules.model_dump())
+        updated_at=provider.updated_at, version=provider.version, card_version=provider.card_version,
+        cards_through=provider.cards_through, gsi1pk=ProviderItem.LIST_PK, gsi1sk=provider.provider_id,
+        **provider.rules.model_dump())
 
 
 def get_provider(provider_id: str) -> Optional[Provider]:
@@ -48,20 +55,104 @@ def get_provider(provider_id: str) -> Optional[Provider]:
         return None
 
 
-def create_provider(provider: Provider, hours: WorkingHours, now: datetime) -> None:
-    """Write a new provider with its (empty) working hours."""
-    _provider_item(provider).save(condition=ProviderItem.pk.does_not_exist())
-    _schedule_item(provider.provider_id, hours, 1, now).save(condition=ScheduleItem.pk.does_not_exist())
+def get_provider_with_services(provider_id: str) -> Optional[Tuple[Provider, List[Service]]]:
+    """The provider and all its services (active or not) in one Query, or None."""
+    pk, low = ProviderItem.key(provider_id)
+    provider, services = None, []
+    for raw in dynamo.query_range(pk, low, ServiceItem.PREFIX + "~"):
+        sort_key = raw["sk"]["S"]
+        if sort_key == low:
+            provider = _provider(ProviderItem.from_raw_data(raw))
+        elif sort_key.startswith(ServiceItem.PREFIX):
+            services.append(_service(ServiceItem.from_raw_data(raw)))
+    if provider is None:
+        return None
+    return provider, sorted(services, key=lambda s: (s.created_at, s.service_id))
 
 
-def replace_provider(provider: Provider, expected_version: int) -> None:
-    """Write a changed profile if nobody changed it since it was read (optimistic)."""
+def get_providers(provider_ids: Iterable[str]) -> List[Provider]:
+    """The providers that exist among these ids, in one batch read per hundred."""
+    keys = [ProviderItem.key(pid) for pid in sorted(set(provider_ids))]
+    return [_provider(item) for item in ProviderItem.batch_get(keys)] if keys else []
+
+
+def _write_cards(tx: Transaction, card: BookingCard, dates: Sequence[date]) -> None:
+    for day in dates:
+        pk, sk = CardItem.key(card.provider_id, day)
+        expires = int((datetime.combine(day, datetime.min.time()) + CARD_RETENTION).timestamp())
+        tx.put(f"card:{day.isoformat()}", CardItem(
+            pk, sk, timezone=card.timezone, min_notice_minutes=card.min_notice_minutes,
+            max_days_ahead=card.max_days_ahead, services=card.services_document(), card_version=card.version,
+            ttl=expires))
+
+
+def _card(item: CardItem, provider_id: str) -> BookingCard:
+    return BookingCard(provider_id=provider_id, version=int(item.card_version), timezone=item.timezone,
+                       min_notice_minutes=int(item.min_notice_minutes), max_days_ahead=int(item.max_days_ahead),
+                       services=BookingCard.parse_services(item.services))
+
+
+def card_from_item(raw: dict, provider_id: str) -> Tuple[date, BookingCard]:
+    """A card read among slot items (raw attributes), with its UTC date."""
+    item = CardItem.from_raw_data(raw)
+    return date.fromisoformat(item.sk[-10:]), _card(item, provider_id)
+
+
+def create_provider(provider: Provider, hours: WorkingHours, card: BookingCard, card_dates: Sequence[date],
+                    now: datetime) -> None:
+    """Write a new provider with its working hours and availability cards, all or nothing."""
+    tx = Transaction(f"create-provider:{provider.provider_id}")
+    tx.put("profile", _provider_item(provider), condition=ProviderItem.pk.does_not_exist())
+    tx.put("schedule", _schedule_item(provider.provider_id, hours, 1, provider.timezone, now),
+           condition=ScheduleItem.pk.does_not_exist())
+    _write_cards(tx, card, card_dates)
+    tx.commit()
+
+
+def replace_provider(after: Provider, before: Provider, card: Optional[BookingCard] = None,
+                     card_dates: Sequence[date] = (), zone_change: Optional[Tuple[int, Sequence[date]]] = None,
+                     now: Optional[datetime] = None) -> None:
+    """Write a changed profile if nobody changed it since `before` was read, with its new card if any.
+
+    `zone_change` (schedule version read, local days to lay out again) moves the working hours to the new
+    zone in the same transaction: a new schedule version, so any sync still working in the old zone stops.
+    """
+    condition = ProviderItem.version == before.version
+    if card is None:
+        try:
+            _provider_item(after).save(condition=condition)
+        except PutError as error:
+            if error.cause_response_code == CONDITION_FAILED:
+                raise StaleRead("the provider changed since it was read") from error
+            raise
+        return
+    tx = Transaction(f"provider:{after.provider_id}:v{before.version}")
+    tx.put("profile", _provider_item(after), condition=condition & (ProviderItem.card_version == before.card_version))
+    if zone_change is not None:
+        version, days = zone_change
+        tx.update("schedule", ScheduleItem(*ScheduleItem.key(after.provider_id)), [
+            ScheduleItem.version.set(version + 1), ScheduleItem.timezone.set(after.timezone),
+            ScheduleItem.updated_at.set(format_utc(now)), *_pending_actions(after.provider_id, days)],
+            condition=ScheduleItem.version == version)
+    _write_cards(tx, card, card_dates)
+    _commit_or_stale(tx, "the provider changed since it was read")
+
+
+def _commit_or_stale(tx: Transaction, message: str) -> None:
     try:
-        _provider_item(provider).save(condition=ProviderItem.version == expected_version)
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("the provider changed at the same time; send the change again")
-        raise
+        tx.commit()
+    except TransactionFailed as failed:
+        raise StaleRead(message) from failed
+
+
+def extend_cards(provider: Provider, card: BookingCard, dates: Sequence[date]) -> None:
+    """Write the card onto dates that entered the horizon, if the card is still the provider's current one."""
+    tx = Transaction(f"cards:{provider.provider_id}:v{card.version}:{dates[-1].isoformat()}")
+    tx.update("profile", ProviderItem(*ProviderItem.key(provider.provider_id)),
+              [ProviderItem.cards_through.set(dates[-1].isoformat())],
+              condition=ProviderItem.card_version == card.version)
+    _write_cards(tx, card, dates)
+    _commit_or_stale(tx, "the provider's card changed since it was read")
 
 
 def set_horizon_end(provider_id: str, horizon_end: str) -> None:
@@ -72,7 +163,7 @@ def set_horizon_end(provider_id: str, horizon_end: str) -> None:
                     condition=ProviderItem.pk.exists() & (
                         ProviderItem.horizon_end.does_not_exist() | (ProviderItem.horizon_end < horizon_end)))
     except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
+        if error.cause_response_code != CONDITION_FAILED:
             raise
 
 
@@ -82,32 +173,92 @@ def iter_provider_ids() -> Iterator[str]:
         yield item.provider_id
 
 
-def _schedule_item(provider_id: str, hours: WorkingHours, version: int, now: datetime) -> ScheduleItem:
-    return ScheduleItem(*ScheduleItem.key(provider_id), document=json.dumps(hours.to_document()),
-                        version=version, updated_at=format_utc(now))
+# --- working hours ----------------------------------------------------------------------------
+
+def _schedule_item(provider_id: str, hours: WorkingHours, version: int, timezone: str,
+                   now: datetime) -> ScheduleItem:
+    return ScheduleItem(*ScheduleItem.key(provider_id), provider_id=provider_id, timezone=timezone,
+                        document=json.dumps(hours.to_document()), version=version, updated_at=format_utc(now))
 
 
-def get_schedule(provider_id: str) -> Tuple[WorkingHours, int]:
-    """The working hours and their version (closed, version 0, when never set)."""
+def get_schedule(provider_id: str) -> ScheduleState:
+    """The working hours, their version and the days still syncing (closed, version 0, when never set)."""
     try:
         item = ScheduleItem.get(*ScheduleItem.key(provider_id), consistent_read=True)
     except DoesNotExist:
-        return WorkingHours.closed(), 0
-    return WorkingHours.parse(json.loads(item.document)), int(item.version)
+        return ScheduleState(WorkingHours.closed(), 0)
+    return ScheduleState(
+        hours=WorkingHours.parse(json.loads(item.document)), version=int(item.version),
+        pending=frozenset(date.fromisoformat(d) for d in (item.pending or ())),
+        timezone=item.timezone, previous_timezone=item.previous_timezone)
 
 
-def replace_schedule(provider_id: str, hours: WorkingHours, expected_version: int, now: datetime) -> int:
-    """Write new working hours if still at the version read; return the new version."""
-    condition = (ScheduleItem.pk.does_not_exist() if expected_version == 0
-                 else ScheduleItem.version == expected_version)
+def _pending_actions(provider_id: str, days: Iterable[date]) -> list:
+    return [ScheduleItem.pending.add({d.isoformat() for d in days}),
+            ScheduleItem.gsi1pk.set(ScheduleItem.sync_partition(provider_id)),
+            ScheduleItem.gsi1sk.set(provider_id), ScheduleItem.provider_id.set(provider_id)]
+
+
+def mark_pending(provider_id: str, days: Iterable[date], version: int,
+                 previous_timezone: Optional[str] = None) -> None:
+    """Record days whose slots are about to change, if the hours are still at `version`."""
+    days = list(days)
+    if not days:
+        return
+    actions = _pending_actions(provider_id, days)
+    if previous_timezone is not None:
+        actions.append(ScheduleItem.previous_timezone.set(previous_timezone))
     try:
-        _schedule_item(provider_id, hours, expected_version + 1, now).save(condition=condition)
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("the working hours changed at the same time; send the change again")
+        ScheduleItem(*ScheduleItem.key(provider_id)).update(actions=actions, condition=ScheduleItem.version == version)
+    except UpdateError as error:
+        if error.cause_response_code == CONDITION_FAILED:
+            raise StaleRead("the working hours changed since they were read") from error
+        raise
+
+
+def commit_schedule(provider_id: str, hours: WorkingHours, expected_version: int, days: Iterable[date],
+                    now: datetime) -> int:
+    """Write new working hours if still at the version read, adding `days` to the pending ones; the new version."""
+    days = list(days)
+    actions = [ScheduleItem.document.set(json.dumps(hours.to_document())),
+               ScheduleItem.version.set(expected_version + 1), ScheduleItem.updated_at.set(format_utc(now))]
+    if days:
+        actions += _pending_actions(provider_id, days)
+    try:
+        ScheduleItem(*ScheduleItem.key(provider_id)).update(
+            actions=actions, condition=ScheduleItem.version == expected_version)
+    except UpdateError as error:
+        if error.cause_response_code == CONDITION_FAILED:
+            raise StaleRead("the working hours changed since they were read") from error
         raise
     return expected_version + 1
 
+
+def settle_pending(provider_id: str, days: Iterable[date], version: int) -> bool:
+    """Take synced days off the pending set if the hours are still at `version`; whether that happened."""
+    key = ScheduleItem.key(provider_id)
+    try:
+        ScheduleItem(*key).update(actions=[ScheduleItem.pending.delete({d.isoformat() for d in days})],
+                                  condition=ScheduleItem.version == version)
+        # An emptied set vanishes: then the schedule leaves the list of those syncing.
+        ScheduleItem(*key).update(
+            actions=[ScheduleItem.gsi1pk.remove(), ScheduleItem.gsi1sk.remove(),
+                     ScheduleItem.previous_timezone.remove()],
+            condition=(ScheduleItem.version == version) & ScheduleItem.pending.does_not_exist())
+    except UpdateError as error:
+        if error.cause_response_code == CONDITION_FAILED:
+            return False
+        raise
+    return True
+
+
+def list_syncing_provider_ids() -> List[str]:
+    """Providers with days whose slots may still disagree with their hours."""
+    return [item.provider_id for shard in ScheduleItem.sync_partitions()
+            for item in ScheduleItem.by_sync.query(shard)]
+
+
+# --- services ---------------------------------------------------------------------------------
 
 def _service(item: ServiceItem) -> Service:
     return Service(
@@ -117,10 +268,16 @@ def _service(item: ServiceItem) -> Service:
         created_at=item.created_at, updated_at=item.updated_at)
 
 
-def save_service(service: Service) -> None:
-    """Write a service (new or changed)."""
+def save_service(service: Service, card: BookingCard, card_dates: Sequence[date]) -> None:
+    """Write a service (new or changed) and the provider's new card, if the card is still at the version read."""
     pk, sk = ServiceItem.key(service.provider_id, service.service_id)
-    ServiceItem(pk, sk, **{name: getattr(service, name) for name in Service.__dataclass_fields__}).save()
+    tx = Transaction(f"service:{service.provider_id}:card-v{card.version}")
+    tx.put("service", ServiceItem(pk, sk, **{name: getattr(service, name) for name in Service.__dataclass_fields__}))
+    tx.update("profile", ProviderItem(*ProviderItem.key(service.provider_id)),
+              [ProviderItem.card_version.set(card.version), ProviderItem.cards_through.set(card_dates[-1].isoformat())],
+              condition=ProviderItem.card_version == card.version - 1)
+    _write_cards(tx, card, card_dates)
+    _commit_or_stale(tx, "the provider's services changed since they were read")
 
 
 def get_service(provider_id: str, service_id: str) -> Optional[Service]:
@@ -134,9 +291,11 @@ def get_service(provider_id: str, service_id: str) -> Optional[Service]:
 def list_services(provider_id: str) -> List[Service]:
     """All services of a provider, in creation order."""
     pk, _ = ServiceItem.key(provider_id, "")
-    items = ServiceItem.query(pk, ServiceItem.sk.startswith(ServiceItem.PREFIX))
+    items = ServiceItem.query(pk, ServiceItem.sk.startswith(ServiceItem.PREFIX), consistent_read=True)
     return sorted((_service(item) for item in items), key=lambda s: (s.created_at, s.service_id))
 
+
+# --- blocks -----------------------------------------------------------------------------------
 
 def block_item(block: Block) -> BlockItem:
     """The stored form of a block."""

@@ -1,12 +1,15 @@
 """Slot items: reading a range, and the conditions and changes every slot transition uses."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Dict, Iterable, List, Optional
+from datetime import date, datetime, timedelta
+from typing import Dict, Iterable, List, Optional, Tuple
 
-from chalicelib.adapters.models import SlotItem
+from chalicelib.adapters import dynamo
+from chalicelib.adapters.models import CardItem, ScheduleItem, SlotItem
+from chalicelib.adapters.providers import card_from_item
 from chalicelib.adapters.transaction import MAX_ITEMS, Transaction, TransactionFailed
-from chalicelib.domain.errors import TryAgain
+from chalicelib.domain.card import BookingCard
+from chalicelib.domain.errors import StaleRead, TryAgain
 from chalicelib.domain.model import BLOCKED, BOOKED, FREE, HELD, SlotState
 from chalicelib.domain.timegrid import parse_instant
 
@@ -26,11 +29,30 @@ def _state(item: SlotItem) -> SlotState:
         booking_id=item.booking_id, block_id=item.block_id)
 
 
-def query_slots(provider_id: str, start: datetime, end: datetime) -> List[SlotState]:
-    """Every slot item of the provider whose start is in [start, end), one strongly consistent Query."""
+def _range(provider_id: str, start: datetime, end: datetime) -> Tuple[str, str, str]:
     pk, low = SlotItem.key(provider_id, start)
     _, high = SlotItem.key(provider_id, end - timedelta(seconds=1))
-    return [_state(item) for item in SlotItem.query(pk, SlotItem.sk.between(low, high), consistent_read=True)]
+    return pk, low, high
+
+
+def query_slots(provider_id: str, start: datetime, end: datetime) -> List[SlotState]:
+    """Every slot item of the provider whose start is in [start, end), one strongly consistent Query."""
+    pk, low, high = _range(provider_id, start, end)
+    return [_state(SlotItem.from_raw_data(raw)) for raw in dynamo.query_range(pk, low, high)
+            if not CardItem.is_card_key(raw["sk"]["S"])]
+
+
+def read_availability(provider_id: str, start: datetime, end: datetime
+                      ) -> Tuple[List[Tuple[date, BookingCard]], List[SlotState]]:
+    """The cards and the slots of the provider in [start, end): one strongly consistent Query."""
+    pk, low, high = _range(provider_id, start, end)
+    cards, states = [], []
+    for raw in dynamo.query_range(pk, low, high):
+        if CardItem.is_card_key(raw["sk"]["S"]):
+            cards.append(card_from_item(raw, provider_id))
+        else:
+            states.append(_state(SlotItem.from_raw_data(raw)))
+    return cards, states
 
 
 def slot_states(states: Iterable[SlotState]) -> Dict[datetime, SlotState]:
@@ -98,11 +120,14 @@ def release(tx: Transaction, provider_id: str, start: datetime, *, booking_id: O
         SlotItem.booking_id.remove(), SlotItem.block_id.remove()], condition=condition)
 
 
-def write_working_time(provider_id: str, desired: Dict[datetime, bool], existing: Dict[datetime, SlotState]) -> int:
-    """Make the slots' in_hours match `desired`, creating FREE items for new working time.
+def write_working_time(provider_id: str, desired: Dict[datetime, bool], existing: Dict[datetime, SlotState],
+                       schedule_version: int) -> int:
+    """Make the slots' in_hours match `desired` while the hours are at `schedule_version`.
 
-    Only the flag is written on existing items, so HELD, BOOKED and BLOCKED slots keep their
-    status; writes go in transactions of up to 100 conditional items. Returns the items written.
+    New working time gets FREE items; on existing items only the flag is written, so HELD, BOOKED and
+    BLOCKED slots keep their status. Writes go in transactions of up to 99 slots, each checking that the
+    hours are still at that version: a sync of hours that are no longer current writes nothing.
+    Returns the items written; StaleRead when the hours changed.
     """
     pending: Dict[datetime, str] = {}
     for start, in_hours in desired.items():
@@ -114,15 +139,19 @@ def write_working_time(provider_id: str, desired: Dict[datetime, bool], existing
             pending[start] = "flag"
     written = 0
     starts = sorted(pending)
-    for offset in range(0, len(starts), MAX_ITEMS):
-        chunk = {start: pending[start] for start in starts[offset:offset + MAX_ITEMS]}
-        written += _write_chunk(provider_id, chunk, desired)
+    for offset in range(0, len(starts), MAX_ITEMS - 1):
+        chunk = {start: pending[start] for start in starts[offset:offset + MAX_ITEMS - 1]}
+        written += _write_chunk(provider_id, chunk, desired, schedule_version)
     return written
 
 
-def _write_chunk(provider_id: str, chunk: Dict[datetime, str], desired: Dict[datetime, bool]) -> int:
-    for _ in range(5):
-        tx = Transaction()
+def _write_chunk(provider_id: str, chunk: Dict[datetime, str], desired: Dict[datetime, bool],
+                 schedule_version: int) -> int:
+    schedule_key = ScheduleItem.key(provider_id)
+    first = min(chunk).isoformat()
+    for attempt in range(3):
+        tx = Transaction(f"hours:{provider_id}:v{schedule_version}:{first}:{attempt}")
+        tx.check("schedule", ScheduleItem, *schedule_key, ScheduleItem.version == schedule_version)
         for start, how in chunk.items():
             item = _item(provider_id, start)
             label = f"slot:{start.isoformat()}"
@@ -135,6 +164,8 @@ def _write_chunk(provider_id: str, chunk: Dict[datetime, str], desired: Dict[dat
             tx.commit()
             return len(chunk)
         except TransactionFailed as failed:
+            if "schedule" in failed.failure.failed():
+                raise StaleRead("the working hours changed while their slots were written") from failed
             # Someone created or took a slot meanwhile: switch those to the other kind of write.
             for label in failed.failure.failed("slot:"):
                 start = parse_instant(label[len("slot:"):], "slot")

@@ -1,38 +1,24 @@
 """One TransactWriteItems call whose cancellation reasons come back named by the caller's labels."""
 from __future__ import annotations
 
+import hashlib
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import PynamoDBException, TransactWriteError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters.models import _Meta
+from chalicelib.adapters import dynamo
 from chalicelib.domain.errors import TryAgain
 
-# Error codes that mean "busy, nothing was written": retry, then answer 503.
-THROTTLING_CODES = {
-    "ThrottlingException",
-    "ProvisionedThroughputExceededException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-}
 MAX_ITEMS = 100
-
-_connection: Optional[Connection] = None
-
-
-def connection() -> Connection:
-    """The shared low-level PynamoDB connection for transactions."""
-    global _connection
-    if _connection is None:
-        _connection = Connection(region=_Meta.region, host=_Meta.host,
-                                 max_retry_attempts=_Meta.max_retry_attempts)
-    return _connection
+# Cancelled because another transaction touched the same items: the conditions must be read anew.
+CONFLICT_ATTEMPTS = 3
+# Reasons DynamoDB gives for an item when the service, not the condition, refused the transaction.
+BUSY_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
+_OPERATION_ORDER = ("check", "delete", "put", "update")
 
 
 @dataclass
@@ -51,6 +37,7 @@ class Failure:
         return [label for label, (code, _) in self.reasons.items() if code == "TransactionConflict"]
 
     def old_item(self, label: str) -> Optional[Dict[str, Any]]:
+        """The item as it was when its condition failed (raw attributes), if DynamoDB sent it."""
         return self.reasons.get(label, ("", None))[1]
 
 
@@ -63,63 +50,71 @@ class TransactionFailed(Exception):
 
 
 class Transaction:
-    """Collects labelled operations, then commits them in one TransactWriteItems call."""
+    """Collects labelled operations, then commits them in one TransactWriteItems call.
 
-    def __init__(self) -> None:
+    `intent` names the one logical change this is (e.g. "cancel:<booking>:v3"): the ClientRequestToken is
+    derived from it, so a resend after a lost response is recognised by DynamoDB as already done instead of
+    failing its own conditions. An intent must therefore be unique to the change (carry an id or a version).
+    """
+
+    def __init__(self, intent: str) -> None:
+        self.intent = intent
         self._ops: Dict[str, List[Tuple[str, Callable[[TransactWrite], None]]]] = {
-            "check": [], "delete": [], "put": [], "update": []}
+            kind: [] for kind in _OPERATION_ORDER}
 
     def __len__(self) -> int:
         return sum(len(ops) for ops in self._ops.values())
 
     def check(self, label: str, model_cls, hash_key: str, range_key: str, condition) -> None:
+        """Require a condition of an item the transaction does not write."""
         self._ops["check"].append((label, lambda t: t.condition_check(model_cls, hash_key, range_key, condition)))
 
     def delete(self, label: str, item, condition=None) -> None:
+        """Delete an item (if the condition holds)."""
         self._ops["delete"].append((label, lambda t: t.delete(item, condition=condition)))
 
     def put(self, label: str, item, condition=None) -> None:
+        """Write a whole item (if the condition holds)."""
         self._ops["put"].append((label, lambda t: t.save(item, condition=condition, return_values="ALL_OLD")))
 
     def update(self, label: str, item, actions, condition=None) -> None:
+        """Change attributes of an item (if the condition holds)."""
         self._ops["update"].append(
             (label, lambda t: t.update(item, actions=actions, condition=condition, return_values="ALL_OLD")))
 
-    def commit(self, attempts: int = 3) -> None:
+    def token(self, attempt: int = 0) -> str:
+        """The ClientRequestToken of one attempt (at most 36 characters)."""
+        return hashlib.sha256(f"{self.intent}#{attempt}".encode()).hexdigest()[:36]
+
+    def commit(self) -> None:
         """Write all or nothing; raise TransactionFailed with named reasons, TryAgain when busy."""
         if len(self) > MAX_ITEMS:
             raise ValueError(f"a transaction takes at most {MAX_ITEMS} items, not {len(self)}")
         # PynamoDB sends condition checks, deletes, puts and updates in that order.
-        labels = [label for kind in ("check", "delete", "put", "update") for label, _ in self._ops[kind]]
-        for attempt in range(attempts):
+        labels = [label for kind in _OPERATION_ORDER for label, _ in self._ops[kind]]
+        for attempt in range(CONFLICT_ATTEMPTS):
             try:
-                with TransactWrite(connection=connection()) as tx:
-                    for kind in ("check", "delete", "put", "update"):
+                with TransactWrite(connection=dynamo.table_connection().connection,
+                                   client_request_token=self.token(attempt)) as tx:
+                    for kind in _OPERATION_ORDER:
                         for _, add in self._ops[kind]:
                             add(tx)
                 return
             except TransactWriteError as error:
                 failure = Failure({
                     label: (reason.code, reason.raw_item)
-                    for label, reason in zip(labels, error.cancellation_reasons) if reason is not None
+                    for label, reason in zip(labels, error.cancellation_reasons or []) if reason is not None
                 })
                 if failure.failed():
                     raise TransactionFailed(failure) from error
-                if not failure.reasons and error.cause_response_code not in THROTTLING_CODES:
-                    raise
-                if attempt == attempts - 1:
-                    if failure.conflicted():
-                        raise TransactionFailed(failure) from error
+                if error.cause_response_code == "IdempotentParameterMismatchException":
+                    # The same change was sent with other content at the same moment: a concurrent twin.
+                    raise TransactionFailed(Failure({"*": ("TransactionConflict", None)})) from error
+                if any(code in BUSY_REASONS for code, _ in failure.reasons.values()):
                     raise TryAgain() from error
-            _backoff(attempt)
-
-
-def _backoff(attempt: int) -> None:
-    time.sleep(random.uniform(0, 0.02 * (2 ** attempt)))
-
-
-def is_throttling(error: BaseException) -> bool:
-    """Whether a PynamoDB error means the database is busy rather than the request wrong."""
-    if isinstance(error, PynamoDBException):
-        return error.cause_response_code in THROTTLING_CODES
-    return False
+                if not failure.conflicted():
+                    raise
+                if attempt == CONFLICT_ATTEMPTS - 1:
+                    raise TransactionFailed(failure) from error
+            # A new attempt is a new request (its conditions are evaluated anew), so it gets a new token.
+            time.sleep(random.uniform(0, 0.02 * (2 ** attempt)))

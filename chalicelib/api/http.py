@@ -7,13 +7,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
 
-from botocore.exceptions import BotoCoreError, ConnectionError as BotoConnectionError
 from chalice import Blueprint, CORSConfig, Response
 from pydantic import BaseModel, ValidationError
-from pynamodb.exceptions import PynamoDBException
 
 from chalicelib.adapters.tokens import verify_id_token
-from chalicelib.adapters.transaction import is_throttling
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import DomainError, InvalidRequest, NotFound, TryAgain, Unauthenticated
 from chalicelib.domain.model import CALENDAR_EDGE_YEARS, Caller
@@ -88,12 +85,6 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
                 if isinstance(error, TryAgain):
                     logger.warning("Request refused for now", code=error.code, path=request.path)
                 return error_response(error)
-            except (PynamoDBException, BotoCoreError, BotoConnectionError) as error:
-                if isinstance(error, PynamoDBException) and not is_throttling(error) and not isinstance(
-                        error.__cause__, (BotoCoreError, BotoConnectionError)):
-                    raise
-                logger.warning("Database busy or unreachable", path=request.path, error=str(error))
-                return error_response(TryAgain())
             return result if isinstance(result, Response) else respond(result, status)
 
         bp.route(path, methods=[method], cors=CORS, content_types=CONTENT_TYPES)(view)

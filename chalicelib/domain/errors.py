@@ -15,6 +15,21 @@ class DomainError(Exception):
         self.details = details or {}
 
 
+class StaleRead(Exception):
+    """What was read changed before the write that relied on it: read again and decide again.
+
+    Not a DomainError: a service must handle it (retry), it never reaches a client as such.
+    """
+
+
+class IdempotencyRace(Exception):
+    """Another request with the same Idempotency-Key committed first (or is committing)."""
+
+    def __init__(self, in_progress: bool):
+        super().__init__("idempotency race")
+        self.in_progress = in_progress
+
+
 class InvalidRequest(DomainError):
     code = "invalid_request"
 

@@ -244,6 +244,8 @@ class Provider:
     created_at: str
     updated_at: str
     version: int
+    card_version: int = 0
+    cards_through: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -21,9 +21,13 @@ def find_provider(provider_id: str) -> Provider:
     return provider
 
 
-def owned_provider(caller: Caller, provider_id: str) -> Provider:
-    """The provider if the caller owns it; 404 when unknown, 403 when someone else's."""
-    provider = find_provider(provider_id)
+def require_owner(caller: Caller, provider: Provider) -> Provider:
+    """The provider if the caller owns it; 403 when it is someone else's."""
     if provider.owner_id != caller.user_id:
         raise Forbidden("only the provider's owner may do this")
     return provider
+
+
+def owned_provider(caller: Caller, provider_id: str) -> Provider:
+    """The provider if the caller owns it; 404 when unknown, 403 when someone else's."""
+    return require_owner(caller, find_provider(provider_id))

@@ -34,7 +34,7 @@ def create_block(caller: Caller, provider_id: str, command: CreateBlock) -> Dict
     now = clock.now()
     if end <= now:
         raise InvalidRequest("end: must be in the future")
-    hours, _ = provider_store.get_schedule(provider_id)
+    hours = provider_store.get_schedule(provider_id).hours
     working = set()
     for day in {local_date(start, tz), local_date(end - timedelta(minutes=15), tz)}:
         working.update(working_slots(hours, day, tz))

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.adapters import bookings as booking_store
 from chalicelib.adapters import providers as provider_store
-from chalicelib.adapters.bookings import IdempotencyRace, IdempotentAnswer
+from chalicelib.adapters.bookings import IdempotentAnswer
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import (
     BookingNotModifiable,
@@ -19,6 +19,7 @@ from chalicelib.domain.errors import (
     Forbidden,
     HoldExpired,
     IdempotencyKeyReused,
+    IdempotencyRace,
     InvalidRequest,
     NotFound,
     RequestInProgress,
@@ -42,7 +43,8 @@ from chalicelib.domain.views import booking_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock, timing
 from chalicelib.service.access import find_provider, owned_provider
-from chalicelib.service.catalog import bookable_service
+from chalicelib.service.catalog import bookable
+from chalicelib.service.concurrency import retry_on_stale
 
 MAX_KEY_LENGTH = 255
 
@@ -107,8 +109,7 @@ def _new_booking(caller: Caller, command: BookSlot, now: datetime):
         service_id = hold.service_id
         start, end, occupied_until = hold.start, hold.end, hold.occupied_until
     else:
-        provider = find_provider(command.provider_id)
-        service = bookable_service(command.provider_id, command.service_id)
+        provider, service = bookable(command.provider_id, command.service_id)
         span = timing.plan(provider, service, command.start, now)
         service_id = service.service_id
         start, end, occupied_until = span.start, span.end, span.occupied_until
@@ -130,7 +131,12 @@ def _visible_booking(caller: Caller, booking_id: str) -> Tuple[Booking, Provider
     is_owner = provider.owner_id == caller.user_id
     if booking.customer_id != caller.user_id and not is_owner:
         raise NotFound(f"no booking {booking_id}")
-    return booking, provider, is_owner
+    return _in_zone(booking, provider.timezone), provider, is_owner
+
+
+def _in_zone(booking: Booking, timezone_name: str) -> Booking:
+    """The booking shown in its provider's current zone (it is stored in UTC)."""
+    return booking if booking.timezone == timezone_name else dataclasses.replace(booking, timezone=timezone_name)
 
 
 def get_booking(caller: Caller, booking_id: str) -> Dict[str, Any]:
@@ -144,62 +150,70 @@ def _changed(booking: Booking, now: datetime, **changes) -> Booking:
 
 
 def cancel(caller: Caller, booking_id: str, command: CancelBooking) -> Dict[str, Any]:
-    """Cancel; the time is free again at once. Canceling twice answers the canceled booking."""
-    booking, provider, is_owner = _visible_booking(caller, booking_id)
-    if booking.status == CANCELED:
-        return booking_view(booking)
-    now = clock.now()
-    if booking.status not in ACTIVE_STATUSES:
-        raise BookingNotModifiable(f"a {booking.status.lower()} booking cannot be canceled")
-    if booking.start <= now:
-        raise BookingNotModifiable("the booking has started; it can no longer be canceled")
-    if booking.customer_id == caller.user_id and not is_owner:
-        cutoff = provider.rules.cancel_cutoff_minutes
-        if booking.start - timedelta(minutes=cutoff) < now:
-            raise CancelWindowClosed(f"the provider accepts cancellations up to {cutoff} minutes before the start")
-    after = _changed(booking, now, status=CANCELED, reason=command.reason)
-    booking_store.commit_booking_change(booking, after, release=True)
-    logger.info("Booking canceled", booking_id=booking_id, provider_id=booking.provider_id)
-    count("BookingCanceled")
-    return booking_view(after)
+    """Cancel; the time is free again at once. Canceling twice (or at once) answers the canceled booking."""
+    def attempt() -> Booking:
+        booking, provider, is_owner = _visible_booking(caller, booking_id)
+        if booking.status == CANCELED:
+            return booking
+        now = clock.now()
+        if booking.status not in ACTIVE_STATUSES:
+            raise BookingNotModifiable(f"a {booking.status.lower()} booking cannot be canceled")
+        if booking.start <= now:
+            raise BookingNotModifiable("the booking has started; it can no longer be canceled")
+        if booking.customer_id == caller.user_id and not is_owner:
+            cutoff = provider.rules.cancel_cutoff_minutes
+            if booking.start - timedelta(minutes=cutoff) < now:
+                raise CancelWindowClosed(f"the provider accepts cancellations up to {cutoff} minutes before the start")
+        after = _changed(booking, now, status=CANCELED, reason=command.reason)
+        booking_store.commit_booking_change(booking, after, release=True)
+        logger.info("Booking canceled", booking_id=booking_id, provider_id=booking.provider_id)
+        count("BookingCanceled")
+        return after
+
+    return booking_view(retry_on_stale(attempt, "the booking"))
 
 
 def reschedule(caller: Caller, booking_id: str, command: RescheduleBooking) -> Dict[str, Any]:
     """Move the booking to a new start, all or nothing; only its customer may."""
-    booking, provider, _ = _visible_booking(caller, booking_id)
-    if booking.customer_id != caller.user_id:
-        raise Forbidden("only the booking's customer may reschedule it")
-    now = clock.now()
-    if booking.status not in ACTIVE_STATUSES or booking.start <= now:
-        raise BookingNotModifiable("only a pending or confirmed booking that has not started can be moved")
-    if booking.start - timedelta(minutes=provider.rules.cancel_cutoff_minutes) < now:
-        raise CancelWindowClosed(f"the provider accepts changes up to {provider.rules.cancel_cutoff_minutes} "
-                                 "minutes before the start")
-    service = provider_store.get_service(booking.provider_id, booking.service_id)
-    if service is None or not service.active:
-        raise BookingNotModifiable("the service is no longer offered; cancel and book another")
-    span = timing.plan(provider, service, command.start, now)
-    after = _changed(booking, now, start=span.start, end=span.end, occupied_until=span.occupied_until,
-                     status=CONFIRMED if provider.rules.auto_confirm else PENDING, timezone=provider.timezone)
-    booking_store.commit_reschedule(booking, after, now)
-    logger.info("Booking rescheduled", booking_id=booking_id, provider_id=booking.provider_id)
-    count("BookingRescheduled")
-    return booking_view(after)
+    def attempt() -> Booking:
+        booking, provider, _ = _visible_booking(caller, booking_id)
+        if booking.customer_id != caller.user_id:
+            raise Forbidden("only the booking's customer may reschedule it")
+        now = clock.now()
+        if booking.status not in ACTIVE_STATUSES or booking.start <= now:
+            raise BookingNotModifiable("only a pending or confirmed booking that has not started can be moved")
+        if booking.start - timedelta(minutes=provider.rules.cancel_cutoff_minutes) < now:
+            raise CancelWindowClosed(f"the provider accepts changes up to {provider.rules.cancel_cutoff_minutes} "
+                                     "minutes before the start")
+        service = provider_store.get_service(booking.provider_id, booking.service_id)
+        if service is None or not service.active:
+            raise BookingNotModifiable("the service is no longer offered; cancel and book another")
+        span = timing.plan(provider, service, command.start, now)
+        after = _changed(booking, now, start=span.start, end=span.end, occupied_until=span.occupied_until,
+                         status=CONFIRMED if provider.rules.auto_confirm else PENDING, timezone=provider.timezone)
+        booking_store.commit_reschedule(booking, after, now)
+        logger.info("Booking rescheduled", booking_id=booking_id, provider_id=booking.provider_id)
+        count("BookingRescheduled")
+        return after
+
+    return booking_view(retry_on_stale(attempt, "the booking"))
 
 
 def _owner_decides(caller: Caller, booking_id: str, status: str, reason: Optional[str]) -> Dict[str, Any]:
-    booking, _, is_owner = _visible_booking(caller, booking_id)
-    if not is_owner:
-        raise Forbidden("only the provider's owner may confirm or decline")
-    if booking.status != PENDING:
-        raise BookingNotModifiable(f"only a pending booking can be {status.lower()}; this one is "
-                                   f"{booking.status.lower()}")
-    now = clock.now()
-    after = _changed(booking, now, status=status, reason=reason)
-    booking_store.commit_booking_change(booking, after, release=status == DECLINED)
-    logger.info(f"Booking {status.lower()}", booking_id=booking_id, provider_id=booking.provider_id)
-    count("BookingConfirmed" if status == CONFIRMED else "BookingDeclined")
-    return booking_view(after)
+    def attempt() -> Booking:
+        booking, _, is_owner = _visible_booking(caller, booking_id)
+        if not is_owner:
+            raise Forbidden("only the provider's owner may confirm or decline")
+        if booking.status != PENDING:
+            raise BookingNotModifiable(f"only a pending booking can be {status.lower()}; this one is "
+                                       f"{booking.status.lower()}")
+        after = _changed(booking, clock.now(), status=status, reason=reason)
+        booking_store.commit_booking_change(booking, after, release=status == DECLINED)
+        logger.info(f"Booking {status.lower()}", booking_id=booking_id, provider_id=booking.provider_id)
+        count("BookingConfirmed" if status == CONFIRMED else "BookingDeclined")
+        return after
+
+    return booking_view(retry_on_stale(attempt, "the booking"))
 
 
 def confirm(caller: Caller, booking_id: str) -> Dict[str, Any]:
@@ -236,11 +250,13 @@ def _status(status: Optional[str]) -> Optional[str]:
 
 def list_mine(caller: Caller, status: Optional[str], date_from: Optional[str], date_to: Optional[str],
               limit: int, cursor: Optional[str]) -> Dict[str, Any]:
-    """The caller's own bookings by start (dates are UTC days)."""
+    """The caller's own bookings by start (dates are UTC days), each in its provider's current zone."""
     start, end = _range(date_from, date_to, ZoneInfo("UTC"))
     bookings, next_cursor = booking_store.list_customer_bookings(caller.user_id, start, end, _status(status),
                                                                  limit, cursor)
-    return {"bookings": [booking_view(b) for b in bookings], "next_cursor": next_cursor}
+    zones = {p.provider_id: p.timezone for p in provider_store.get_providers(b.provider_id for b in bookings)}
+    return {"bookings": [booking_view(_in_zone(b, zones.get(b.provider_id, b.timezone))) for b in bookings],
+            "next_cursor": next_cursor}
 
 
 def list_for_provider(caller: Caller, provider_id: str, status: Optional[str], date_from: Optional[str],
@@ -250,5 +266,5 @@ def list_for_provider(caller: Caller, provider_id: str, status: Optional[str], d
     start, end = _range(date_from, date_to, ZoneInfo(provider.timezone))
     bookings, next_cursor = booking_store.list_provider_bookings(provider_id, start, end, _status(status),
                                                                  limit, cursor)
-    return {"bookings": [booking_view(b) for b in bookings], "next_cursor": next_cursor}
-
+    return {"bookings": [booking_view(_in_zone(b, provider.timezone)) for b in bookings],
+            "next_cursor": next_cursor}

@@ -7,20 +7,18 @@ from typing import Any, Dict
 
 from chalicelib.adapters import bookings as booking_store
 from chalicelib.adapters import slots as slot_store
-from chalicelib.domain.errors import NotFound
-from chalicelib.adapters.transaction import TransactionFailed
+from chalicelib.domain.errors import NotFound, StaleRead
 from chalicelib.domain.model import HELD, HOLD_RELEASED, HOLD_USED, Caller, Hold, PlaceHold
 from chalicelib.domain.timegrid import format_utc
 from chalicelib.domain.views import hold_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock, timing
-from chalicelib.service.access import find_provider
-from chalicelib.service.catalog import bookable_service
+from chalicelib.service.catalog import bookable
+
 
 def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:
     """Take the time from everybody else until the hold expires."""
-    provider = find_provider(command.provider_id)
-    service = bookable_service(command.provider_id, command.service_id)
+    provider, service = bookable(command.provider_id, command.service_id)
     now = clock.now()
     span = timing.plan(provider, service, command.start, now)
     hold = Hold(hold_id=str(uuid.uuid4()), provider_id=provider.provider_id, service_id=service.service_id,
@@ -31,10 +29,12 @@ def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:
     count("HoldPlaced")
     return hold_view(hold)
 
+
 def _release(hold: Hold) -> None:
     states = slot_store.query_slots(hold.provider_id, hold.start, hold.occupied_until)
     still_held = [s.start for s in states if s.status == HELD and s.hold_id == hold.hold_id]
     booking_store.commit_hold_release(hold, still_held)
+
 
 def release_hold(caller: Caller, hold_id: str) -> None:
     """Give the held time back at once; only its holder may."""
@@ -45,11 +45,12 @@ def release_hold(caller: Caller, hold_id: str) -> None:
         return
     try:
         _release(hold)
-    except TransactionFailed:
+    except StaleRead:
         # Booked or released at the same moment: answer as if this call came second.
         return release_hold(caller, hold_id)
     logger.info("Hold released", provider_id=hold.provider_id, hold_id=hold_id)
     count("HoldReleased")
+
 
 def release_lapsed_holds() -> int:
     """Free the slots of holds whose time has passed (reads already treat them as free)."""

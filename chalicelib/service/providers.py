@@ -7,42 +7,47 @@ from typing import Any, Dict
 from zoneinfo import ZoneInfo
 
 from chalicelib.adapters import providers as provider_store
+from chalicelib.domain.card import card_dates, card_of
 from chalicelib.domain.model import BookingRules, Caller, CreateProvider, PatchProvider, Provider
 from chalicelib.domain.schedule import WorkingHours
 from chalicelib.domain.timegrid import format_utc
 from chalicelib.domain.views import provider_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock
-from chalicelib.service.access import find_provider, owned_provider, require_provider_group
-from chalicelib.service.schedule import horizon, sync_slots
+from chalicelib.service.access import require_owner, require_provider_group
+from chalicelib.service.catalog import provider_and_services
+from chalicelib.service.concurrency import retry_on_stale
+from chalicelib.service.schedule import finish_sync, horizon, prepare_change, sync_deadline
+
+# Fields whose change alters what an availability lookup computes (they travel on the card).
+CARD_FIELDS = ("timezone", "rules")
 
 
 def create_provider(caller: Caller, command: CreateProvider) -> Dict[str, Any]:
     """Create a provider owned by the caller, closed until working hours are set."""
     require_provider_group(caller)
-    now = format_utc(clock.now())
+    now = clock.now()
+    stamp = format_utc(now)
+    dates = card_dates(now)
     provider = Provider(
         provider_id=str(uuid.uuid4()), owner_id=caller.user_id, name=command.name,
         description=command.description, categories=command.categories, lat=command.location.lat,
         lon=command.location.lon, address=command.location.address, timezone=command.timezone,
         rules=command.booking_rules, rating=None, review_count=0,
-        horizon_end=horizon(ZoneInfo(command.timezone), clock.now())[-1].isoformat(),
-        created_at=now, updated_at=now, version=1)
-    provider_store.create_provider(provider, WorkingHours.closed(), clock.now())
+        horizon_end=horizon(ZoneInfo(command.timezone), now)[-1].isoformat(),
+        created_at=stamp, updated_at=stamp, version=1, card_version=1, cards_through=dates[-1].isoformat())
+    provider_store.create_provider(provider, WorkingHours.closed(), card_of(provider, [], 1), dates, now)
     logger.info("Provider created", provider_id=provider.provider_id)
     count("ProviderCreated")
     return provider_view(provider, [])
 
 
 def get_profile(provider_id: str) -> Dict[str, Any]:
-    """The public profile with active services."""
-    provider = find_provider(provider_id)
-    return provider_view(provider, provider_store.list_services(provider_id))
+    """The public profile with active services (one read)."""
+    return provider_view(*provider_and_services(provider_id))
 
 
-def patch_provider(caller: Caller, provider_id: str, command: PatchProvider) -> Dict[str, Any]:
-    """Change profile fields; a new time zone moves the working hours' slots with it."""
-    before = owned_provider(caller, provider_id)
+def _changes(before: Provider, command: PatchProvider) -> Dict[str, Any]:
     changes: Dict[str, Any] = {}
     for name in ("name", "description", "categories", "timezone"):
         value = getattr(command, name)
@@ -53,12 +58,38 @@ def patch_provider(caller: Caller, provider_id: str, command: PatchProvider) -> 
     if command.booking_rules is not None:
         patch = command.booking_rules.model_dump(exclude_none=True)
         changes["rules"] = BookingRules(**{**before.rules.model_dump(), **patch})
-    after = dataclasses.replace(before, **changes, updated_at=format_utc(clock.now()),
-                                version=before.version + 1)
-    provider_store.replace_provider(after, before.version)
-    if after.timezone != before.timezone:
-        tz = ZoneInfo(after.timezone)
-        sync_slots(after, tz, horizon(tz, clock.now()), old_tz=ZoneInfo(before.timezone))
-        logger.info("Provider time zone changed", provider_id=provider_id, timezone=after.timezone)
+    return changes
+
+
+def patch_provider(caller: Caller, provider_id: str, command: PatchProvider) -> Dict[str, Any]:
+    """Change profile fields (applied to the profile as it is when written); a new zone moves the slots."""
+    deadline = sync_deadline()
+
+    def patch() -> Dict[str, Any]:
+        before, services = provider_and_services(provider_id)
+        require_owner(caller, before)
+        now = clock.now()
+        after = dataclasses.replace(before, **_changes(before, command), updated_at=format_utc(now),
+                                    version=before.version + 1)
+        if all(getattr(after, f) == getattr(before, f) for f in CARD_FIELDS):
+            provider_store.replace_provider(after, before)
+            return provider_view(after, services)
+        dates = card_dates(now)
+        after = dataclasses.replace(after, card_version=before.card_version + 1, cards_through=dates[-1].isoformat())
+        zone_change = None
+        if after.timezone != before.timezone:
+            old_tz, new_tz = ZoneInfo(before.timezone), ZoneInfo(after.timezone)
+            state = provider_store.get_schedule(provider_id)
+            days = set(horizon(new_tz, now)) | set(horizon(old_tz, now)) | state.pending
+            prepare_change(provider_id, state, state.hours, days, new_tz, deadline, previous_tz=old_tz)
+            zone_change = (state.version, sorted(days))
+        provider_store.replace_provider(after, before, card_of(after, services, after.card_version), dates,
+                                        zone_change=zone_change, now=now)
+        return provider_view(after, services)
+
+    answer = retry_on_stale(patch, "the provider")
+    if command.timezone is not None:
+        finish_sync(provider_id, deadline)
+        logger.info("Provider time zone set", provider_id=provider_id, timezone=command.timezone)
     count("ProviderChanged")
-    return provider_view(after, provider_store.list_services(provider_id))
+    return answer

@@ -1,19 +1,24 @@
 """Working hours and the precomputed slots that follow them."""
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Set
 from zoneinfo import ZoneInfo
 
 from chalicelib.adapters import providers as provider_store
 from chalicelib.adapters import slots as slot_store
 from chalicelib.config import get_settings
+from chalicelib.domain.errors import StaleRead, TryAgain
 from chalicelib.domain.model import Caller, Provider
-from chalicelib.domain.schedule import WorkingHours, days_changed, working_slots
-from chalicelib.domain.timegrid import local_date, local_day_bounds
+from chalicelib.domain.schedule import WorkingHours, days_changed
+from chalicelib.domain.sync import ScheduleState, closing_only, desired, run_range, runs
+from chalicelib.domain.timegrid import local_date
 from chalicelib.observability import count, logger
 from chalicelib.service import clock
 from chalicelib.service.access import owned_provider
+from chalicelib.service.concurrency import retry_on_stale
 
 
 def horizon(tz: ZoneInfo, now: datetime) -> List[date]:
@@ -22,73 +27,106 @@ def horizon(tz: ZoneInfo, now: datetime) -> List[date]:
     return [today + timedelta(days=n) for n in range(get_settings().slot_horizon_days + 1)]
 
 
+def sync_deadline() -> float:
+    """The monotonic time by which a request stops laying out slots."""
+    return time.monotonic() + get_settings().schedule_sync_seconds
+
+
 def get_working_hours(caller: Caller, provider_id: str) -> Dict[str, Any]:
     """The owner's working hours document."""
     owned_provider(caller, provider_id)
-    hours, _ = provider_store.get_schedule(provider_id)
-    return hours.to_document()
+    return provider_store.get_schedule(provider_id).hours.to_document()
 
 
 def put_working_hours(caller: Caller, provider_id: str, document: Any) -> Dict[str, Any]:
-    """Replace the working hours; when this returns, slots obey them."""
+    """Replace the working hours (the last writer wins); when this returns, slots obey them."""
     new = WorkingHours.parse(document)
     provider = owned_provider(caller, provider_id)
-    old, version = provider_store.get_schedule(provider_id)
-    now = clock.now()
-    provider_store.replace_schedule(provider_id, new, version, now)
-    tz = ZoneInfo(provider.timezone)
-    days = horizon(tz, now)
-    # The same hours sent again resync the whole horizon: a change that stopped halfway is repaired.
-    sync_slots(provider, tz, days_changed(old, new, days) or days)
-    provider_store.set_horizon_end(provider_id, days[-1].isoformat())
+    deadline = sync_deadline()
+
+    def replace() -> None:
+        state = provider_store.get_schedule(provider_id)
+        tz = ZoneInfo(state.timezone or provider.timezone)
+        days = horizon(tz, clock.now())
+        # The same hours sent again resync the whole horizon: a change that stopped halfway is repaired.
+        touched = set(days_changed(state.hours, new, days) or days) | state.pending
+        prepare_change(provider_id, state, new, touched, tz, deadline)
+        provider_store.commit_schedule(provider_id, new, state.version, touched, clock.now())
+
+    retry_on_stale(replace, "the working hours")
+    finish_sync(provider_id, deadline)
+    provider_store.set_horizon_end(provider_id, horizon(ZoneInfo(provider.timezone), clock.now())[-1].isoformat())
     logger.info("Working hours changed", provider_id=provider_id)
     count("WorkingHoursChanged")
     return new.to_document()
 
 
-def sync_slots(provider: Provider, tz: ZoneInfo, days: Iterable[date], old_tz: Optional[ZoneInfo] = None) -> int:
-    """Make the slots of these local days follow the stored hours; again if the hours change meanwhile."""
-    days = sorted(set(days))
+def prepare_change(provider_id: str, state: ScheduleState, new: WorkingHours, days: Set[date], tz: ZoneInfo,
+                   deadline: float, previous_tz: Optional[ZoneInfo] = None) -> None:
+    """Before new hours (or a new zone) commit: mark the days pending, and close what the change closes.
+
+    So no slot is ever open where committed hours say closed. Runs out of time: TryAgain, nothing
+    committed; the pending days are brought back in line with the stored hours by the next sync.
+    """
+    provider_store.mark_pending(provider_id, days, state.version,
+                                previous_timezone=previous_tz.key if previous_tz else None)
+    for run in runs(days):
+        if time.monotonic() > deadline:
+            raise TryAgain("the schedule change takes longer than expected; send it again")
+        existing = slot_store.slot_states(slot_store.query_slots(provider_id, *run_range(run, tz, previous_tz)))
+        wanted = closing_only(desired(new, run, tz, existing))
+        slot_store.write_working_time(provider_id, wanted, existing, state.version)
+
+
+@dataclass(frozen=True)
+class SyncOutcome:
+    """What one sync did: slot items written, and whether no day is left pending."""
+
+    written: int
+    complete: bool
+
+
+def finish_sync(provider_id: str, deadline: Optional[float] = None) -> SyncOutcome:
+    """Make the slots of the pending days follow the stored hours.
+
+    Stops at the deadline (the scheduled job finishes the rest) or when newer hours commit meanwhile
+    (their own sync takes over the days).
+    """
+    state = provider_store.get_schedule(provider_id)
+    provider = provider_store.get_provider(provider_id) if state.pending else None
+    if provider is None:
+        return SyncOutcome(0, True)
+    tz = ZoneInfo(state.timezone or provider.timezone)
+    previous_tz = ZoneInfo(state.previous_timezone) if state.previous_timezone else None
     written = 0
-    while days:
-        hours, version = provider_store.get_schedule(provider.provider_id)
-        written += _write_days(provider.provider_id, tz, hours, days, old_tz)
-        _, after = provider_store.get_schedule(provider.provider_id)
-        if after == version:
-            break
-    return written
+    try:
+        for run in runs(state.pending):
+            if deadline is not None and time.monotonic() > deadline:
+                logger.info("Slot sync continues later", provider_id=provider_id, days=len(state.pending))
+                return SyncOutcome(written, False)
+            existing = slot_store.slot_states(slot_store.query_slots(provider_id, *run_range(run, tz, previous_tz)))
+            written += slot_store.write_working_time(provider_id, desired(state.hours, run, tz, existing), existing,
+                                                     state.version)
+            provider_store.settle_pending(provider_id, run, state.version)
+    except StaleRead:
+        return SyncOutcome(written, False)
+    return SyncOutcome(written, True)
 
 
-def _write_days(provider_id: str, tz: ZoneInfo, hours: WorkingHours, days: List[date],
-                old_tz: Optional[ZoneInfo]) -> int:
-    written = 0
-    for run in _runs(days):
-        start, _ = local_day_bounds(run[0], tz)
-        _, end = local_day_bounds(run[-1], tz)
-        if old_tz is not None:
-            start = min(start, local_day_bounds(run[0], old_tz)[0])
-            end = max(end, local_day_bounds(run[-1], old_tz)[1])
-        existing = slot_store.slot_states(slot_store.query_slots(provider_id, start, end))
-        desired = {slot: False for slot in existing}
-        for day in run:
-            desired.update({slot: True for slot in working_slots(hours, day, tz)})
-        written += slot_store.write_working_time(provider_id, desired, existing)
-    return written
-
-
-def _runs(days: List[date]) -> List[List[date]]:
-    """Consecutive days grouped, at most a week each, so each query stays small."""
-    runs: List[List[date]] = []
-    for day in days:
-        if runs and runs[-1][-1] + timedelta(days=1) == day and len(runs[-1]) < 7:
-            runs[-1].append(day)
-        else:
-            runs.append([day])
-    return runs
+def finish_all_syncs() -> Dict[str, int]:
+    """Finish every provider's pending slot sync (the scheduled job); one failure does not stop the others."""
+    finished = failed = 0
+    for provider_id in provider_store.list_syncing_provider_ids():
+        try:
+            finished += finish_sync(provider_id, sync_deadline()).complete
+        except Exception:  # the next provider must still get its slots
+            failed += 1
+            logger.exception("Slot sync failed", provider_id=provider_id)
+    return {"finished": finished, "failed": failed}
 
 
 def roll_horizon(provider_id: str) -> int:
-    """Write slots for the local days that entered the 60-day horizon since the last run."""
+    """Lay out slots for the local days that entered the 60-day horizon (the slots written); extend the card."""
     provider = provider_store.get_provider(provider_id)
     if provider is None:
         return 0
@@ -96,11 +134,17 @@ def roll_horizon(provider_id: str) -> int:
     days = horizon(tz, clock.now())
     last = date.fromisoformat(provider.horizon_end) if provider.horizon_end else days[0] - timedelta(days=1)
     new_days = [day for day in days if day > last]
-    if not new_days:
-        return 0
-    written = sync_slots(provider, tz, new_days)
-    provider_store.set_horizon_end(provider_id, new_days[-1].isoformat())
-    logger.info("Slot horizon rolled", provider_id=provider_id, days=len(new_days), slots=written)
+    written = 0
+    if new_days:
+        def open_new_days() -> None:
+            provider_store.mark_pending(provider_id, new_days, provider_store.get_schedule(provider_id).version)
+
+        retry_on_stale(open_new_days, "the working hours")
+        written = finish_sync(provider_id, sync_deadline()).written
+        provider_store.set_horizon_end(provider_id, new_days[-1].isoformat())
+        logger.info("Slot horizon rolled", provider_id=provider_id, days=len(new_days), slots=written)
+    from chalicelib.service.catalog import extend_cards
+    extend_cards(provider_id)
     return written
 
 
@@ -115,3 +159,10 @@ def roll_all_horizons() -> Dict[str, int]:
             failed += 1
             logger.exception("Slot horizon roll failed", provider_id=provider_id)
     return {"providers": rolled, "failed": failed}
+
+
+def zone_days(provider: Provider, old_tz: ZoneInfo, new_tz: ZoneInfo) -> Set[date]:
+    """The local days whose slots a change of zone moves: the horizon in both zones."""
+    now = clock.now()
+    return set(horizon(new_tz, now)) | set(horizon(old_tz, now))
+

@@ -99,12 +99,9 @@ def aws():
 
 def _reset_cached_clients(settings) -> None:
     import chalicelib.adapters.tokens as tokens
-    import chalicelib.adapters.transaction as transaction
-    from chalicelib.adapters.models import ALL_MODELS
+    from chalicelib.adapters import dynamo
     tokens._jwks = None
-    transaction._connection = None
-    for model in ALL_MODELS:
-        model._connection = None
+    dynamo.reset()
 
 
 @pytest.fixture()

@@ -1,0 +1,113 @@
+"""The process's one DynamoDB client, the connection every model shares, and the one retry policy.
+
+botocore clients are thread-safe, but PynamoDB builds a session and a client per model class and per
+thread. On a cold process under a burst that meant dozens of clients built at once (seconds each under
+the GIL). Here one client is built once, under a lock, and every model and transaction uses it.
+
+Retries: botocore's standard mode retries throttling, 5xx and transport errors (with the same
+ClientRequestToken for TransactWriteItems) with jittered backoff, `MAX_ATTEMPTS` in all, inside bounded
+connect and read timeouts. Nothing above retries those again; what is left is answered as TryAgain (503).
+Only a transaction cancelled by a concurrent transaction (TransactionConflict) is tried again, by
+`transaction.Transaction.commit`, because its conditions must be evaluated anew.
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Dict, Iterator, Optional
+
+from botocore.exceptions import BotoCoreError, ClientError
+from pynamodb.connection import Connection, TableConnection
+from pynamodb.connection.base import MetaTable
+
+from chalicelib.adapters.table import TABLE_DEFINITION
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import TryAgain
+
+MAX_ATTEMPTS = 3
+CONNECT_TIMEOUT_SECONDS = 2
+READ_TIMEOUT_SECONDS = 5
+# Error codes that mean "busy or broken on the service side, nothing was written".
+BUSY_CODES = frozenset({
+    "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
+    "InternalServerError", "ServiceUnavailable", "TransactionInProgressException",
+})
+
+_lock = threading.Lock()
+_client: Any = None
+_table: Optional[TableConnection] = None
+
+
+def client() -> Any:
+    """The process's botocore DynamoDB client, built on first use."""
+    global _client
+    if _client is None:
+        with _lock:
+            if _client is None:
+                _client = _build_client()
+    return _client
+
+
+def _build_client() -> Any:
+    from botocore.config import Config
+    from botocore.session import get_session
+
+    settings = get_settings()
+    config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
+                    retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
+                    max_pool_connections=64, parameter_validation=False, tcp_keepalive=True)
+    return get_session().create_client("dynamodb", region_name=settings.aws_region,
+                                       endpoint_url=settings.aws_endpoint_url, config=config)
+
+
+class SharedConnection(Connection):
+    """A PynamoDB connection over the process's one client; busy or unreachable becomes TryAgain."""
+
+    @property
+    def client(self) -> Any:  # type: ignore[override]
+        return client()
+
+    def _make_api_call(self, operation_name: str, operation_kwargs: Dict) -> Dict:
+        try:
+            return super()._make_api_call(operation_name, operation_kwargs)
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") in BUSY_CODES:
+                raise TryAgain() from error
+            raise
+        except BotoCoreError as error:  # timeouts, refused connections: botocore has retried already
+            raise TryAgain() from error
+
+
+def table_connection() -> TableConnection:
+    """The connection to the one table, shared by every model (built on first use)."""
+    global _table
+    if _table is None:
+        with _lock:
+            if _table is None:
+                table_name = get_settings().table_name
+                connection = TableConnection(table_name)
+                connection.connection = SharedConnection(region=get_settings().aws_region)
+                connection.connection.add_meta_table(MetaTable({"TableName": table_name, **TABLE_DEFINITION}))
+                _table = connection
+    return _table
+
+
+def query_range(partition: str, low: str, high: str) -> Iterator[Dict[str, Any]]:
+    """Every item (raw attributes) of a partition whose sort key is in [low, high], strongly consistent."""
+    from pynamodb.expressions.operand import Path
+
+    start_key = None
+    while True:
+        page = table_connection().query(partition, range_key_condition=Path("sk").between(low, high),
+                                        consistent_read=True, exclusive_start_key=start_key)
+        yield from page.get("Items", [])
+        start_key = page.get("LastEvaluatedKey")
+        if not start_key:
+            return
+
+
+def reset() -> None:
+    """Forget the client and connection, so the next call builds them from the current settings (tests)."""
+    global _client, _table
+    with _lock:
+        _client = None
+        _table = None
