@@ -13,6 +13,7 @@ from chalicelib.adapters.models import BookingItem, HoldItem, IdempotencyItem
 from chalicelib.adapters.pagination import decode_cursor, read_page
 from chalicelib.adapters.providers import block_item
 from chalicelib.adapters.transaction import Failure, Transaction, TransactionFailed
+from chalicelib.domain.idempotency import IdempotentAnswer
 from chalicelib.domain.errors import (
     ConflictsWithBookings,
     HoldExpired,
@@ -26,18 +27,6 @@ from chalicelib.domain.timegrid import format_utc, parse_instant, slot_starts
 IDEMPOTENCY_LABEL = "idempotency"
 HOLD_LABEL = "hold"
 BOOKING_LABEL = "booking"
-
-
-@dataclass(frozen=True)
-class IdempotentAnswer:
-    """The first answer given to one user's request with one Idempotency-Key."""
-
-    user_id: str
-    key: str
-    request_hash: str
-    status_code: int
-    body: Dict[str, Any]
-    expires_at: int
 
 
 # --- bookings -------------------------------------------------------------------------------
@@ -142,7 +131,7 @@ def commit_hold(hold: Hold, now: datetime) -> None:
     try:
         tx.commit()
     except TransactionFailed:
-        raise SlotUnavailable("some of that time is already taken; pick another start")
+        raise SlotUnavailable()
 
 
 def commit_hold_release(hold: Hold, still_held: Iterable[datetime]) -> None:
@@ -202,8 +191,8 @@ def commit_booking(booking: Booking, answer: IdempotentAnswer, hold: Optional[Ho
         if IDEMPOTENCY_LABEL in reasons.conflicted():
             raise IdempotencyRace(in_progress=True)
         if hold is not None:
-            raise HoldExpired("the hold has expired; hold the time again")
-        raise SlotUnavailable("some of that time is already taken; pick another start")
+            raise HoldExpired()
+        raise SlotUnavailable()
 
 
 def commit_booking_change(before: Booking, after: Booking, release: bool) -> None:
@@ -249,7 +238,7 @@ def commit_reschedule(before: Booking, after: Booking, now: datetime) -> None:
         labels = set(failed.failure.failed()) | set(failed.failure.conflicted())
         new_labels = {f"slot:{start.isoformat()}" for start in new - old}
         if labels & new_labels:
-            raise SlotUnavailable("some of the new time is already taken; the booking keeps its time")
+            raise SlotUnavailable()
         raise StaleRead("the booking changed since it was read") from failed
 
 
@@ -266,9 +255,8 @@ def commit_block(block: Block, in_hours: Dict[datetime, bool], now: datetime) ->
     except TransactionFailed as failed:
         booking_ids = _booking_ids(failed.failure)
         if booking_ids:
-            raise ConflictsWithBookings("the block overlaps bookings; cancel or move them first",
-                                        {"booking_ids": booking_ids})
-        raise SlotUnavailable("the block overlaps a customer's hold or another block; try again later")
+            raise ConflictsWithBookings(details={"booking_ids": booking_ids})
+        raise SlotUnavailable()
 
 
 def _booking_ids(failure: Failure) -> List[str]:

@@ -170,4 +170,4 @@ def _write_chunk(provider_id: str, chunk: Dict[datetime, str], desired: Dict[dat
             for label in failed.failure.failed("slot:"):
                 start = parse_instant(label[len("slot:"):], "slot")
                 chunk[start] = "flag" if chunk[start] == "create" else "create"
-    raise TryAgain("the schedule is busy; send the change again")
+    raise TryAgain()

@@ -8,8 +8,10 @@ class DomainError(Exception):
     """A refusal the caller can act on."""
 
     code = "invalid_request"
+    default_message = "the request cannot be done"
 
-    def __init__(self, message: str, details: Optional[Dict[str, Any]] = None):
+    def __init__(self, message: Optional[str] = None, details: Optional[Dict[str, Any]] = None):
+        message = message or self.default_message
         super().__init__(message)
         self.message = message
         self.details = details or {}
@@ -47,21 +49,22 @@ class NotFound(DomainError):
 
 
 class Conflict(DomainError):
-    """The state forbids it now (409); subclasses name the contract's code."""
-
-    code = "conflict"
+    """The state forbids it now (409); only its subclasses, which name the contract's code, are raised."""
 
 
 class SlotUnavailable(Conflict):
     code = "slot_unavailable"
+    default_message = "some of that time is already taken; pick another start"
 
 
 class HoldExpired(Conflict):
     code = "hold_expired"
+    default_message = "the hold has expired or was used; hold the time again"
 
 
 class ConflictsWithBookings(Conflict):
     code = "conflicts_with_bookings"
+    default_message = "the block overlaps bookings; cancel or move them first"
 
 
 class BookingNotModifiable(Conflict):
@@ -85,6 +88,8 @@ class TryAgain(DomainError):
 
     code = "try_again"
 
-    def __init__(self, message: str = "The service is busy; try again shortly.", retry_after: int = 1):
+    default_message = "the service is busy; try again shortly"
+
+    def __init__(self, message: Optional[str] = None, retry_after: int = 1):
         super().__init__(message)
         self.retry_after = retry_after

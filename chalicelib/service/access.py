@@ -1,10 +1,10 @@
 """Who may touch what: the contract's ownership rules in one place."""
 from __future__ import annotations
 
-from chalicelib.adapters import providers as provider_store
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import Forbidden, NotFound
 from chalicelib.domain.model import Caller, Provider
+from chalicelib.service.stores import provider_store
 
 
 def require_provider_group(caller: Caller) -> None:

@@ -5,7 +5,6 @@ from datetime import datetime, time, timedelta, timezone
 from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
-from chalicelib.adapters import slots as slot_store
 from chalicelib.domain.availability import fitting_starts, slots_needed
 from chalicelib.domain.card import BookingCard, card_of, current_card
 from chalicelib.domain.errors import InvalidRequest, NotFound
@@ -19,6 +18,7 @@ from chalicelib.domain.timegrid import (
 )
 from chalicelib.service import clock
 from chalicelib.service.catalog import provider_and_services
+from chalicelib.service.stores import slot_store
 
 MAX_RANGE_DAYS = 31
 # A local day begins between 14 hours before and 12 hours after UTC midnight (UTC+14 to UTC-12), and a

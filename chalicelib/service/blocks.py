@@ -6,10 +6,7 @@ from datetime import timedelta
 from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
-from chalicelib.adapters import bookings as booking_store
-from chalicelib.adapters import providers as provider_store
-from chalicelib.adapters import slots as slot_store
-from chalicelib.domain.errors import InvalidRequest, NotFound
+from chalicelib.domain.errors import InvalidRequest, NotFound, SlotUnavailable
 from chalicelib.domain.model import BLOCKED, MAX_BLOCK_HOURS, Block, Caller, CreateBlock
 from chalicelib.domain.schedule import working_slots
 from chalicelib.domain.timegrid import format_utc, is_on_grid, local_date, parse_instant, slot_starts
@@ -17,6 +14,7 @@ from chalicelib.domain.views import block_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock
 from chalicelib.service.access import owned_provider
+from chalicelib.service.stores import booking_store, provider_store, slot_store
 
 
 def create_block(caller: Caller, provider_id: str, command: CreateBlock) -> Dict[str, Any]:
@@ -40,7 +38,10 @@ def create_block(caller: Caller, provider_id: str, command: CreateBlock) -> Dict
         working.update(working_slots(hours, day, tz))
     block = Block(block_id=str(uuid.uuid4()), provider_id=provider_id, start=start, end=end,
                   reason=command.reason, created_at=format_utc(now))
-    booking_store.commit_block(block, {s: s in working for s in slot_starts(start, end)}, now)
+    try:
+        booking_store.commit_block(block, {s: s in working for s in slot_starts(start, end)}, now)
+    except SlotUnavailable as taken:
+        raise SlotUnavailable("the block overlaps a customer's hold or another block; try again later") from taken
     logger.info("Block created", provider_id=provider_id, block_id=block.block_id)
     count("BlockCreated")
     return block_view(block)

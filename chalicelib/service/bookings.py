@@ -9,9 +9,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Optional, Tuple
 from zoneinfo import ZoneInfo
 
-from chalicelib.adapters import bookings as booking_store
-from chalicelib.adapters import providers as provider_store
-from chalicelib.adapters.bookings import IdempotentAnswer
+from chalicelib.domain.idempotency import IdempotentAnswer
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import (
     BookingNotModifiable,
@@ -23,6 +21,7 @@ from chalicelib.domain.errors import (
     InvalidRequest,
     NotFound,
     RequestInProgress,
+    SlotUnavailable,
 )
 from chalicelib.domain.model import (
     ACTIVE_STATUSES,
@@ -45,6 +44,7 @@ from chalicelib.service import clock, timing
 from chalicelib.service.access import find_provider, owned_provider
 from chalicelib.service.catalog import bookable
 from chalicelib.service.concurrency import retry_on_stale
+from chalicelib.service.stores import booking_store, provider_store
 
 MAX_KEY_LENGTH = 255
 
@@ -191,7 +191,10 @@ def reschedule(caller: Caller, booking_id: str, command: RescheduleBooking) -> D
         span = timing.plan(provider, service, command.start, now)
         after = _changed(booking, now, start=span.start, end=span.end, occupied_until=span.occupied_until,
                          status=CONFIRMED if provider.rules.auto_confirm else PENDING, timezone=provider.timezone)
-        booking_store.commit_reschedule(booking, after, now)
+        try:
+            booking_store.commit_reschedule(booking, after, now)
+        except SlotUnavailable as taken:
+            raise SlotUnavailable("some of the new time is already taken; the booking keeps its time") from taken
         logger.info("Booking rescheduled", booking_id=booking_id, provider_id=booking.provider_id)
         count("BookingRescheduled")
         return after

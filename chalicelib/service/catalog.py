@@ -6,7 +6,6 @@ import uuid
 from datetime import date
 from typing import Any, Dict, List, Tuple
 
-from chalicelib.adapters import providers as provider_store
 from chalicelib.domain.card import card_dates, card_of
 from chalicelib.domain.errors import InvalidRequest, NotFound
 from chalicelib.domain.model import Caller, CreateService, PatchService, Provider, Service
@@ -16,6 +15,7 @@ from chalicelib.observability import count, logger
 from chalicelib.service import clock
 from chalicelib.service.access import require_owner
 from chalicelib.service.concurrency import retry_on_stale
+from chalicelib.service.stores import provider_store
 
 MAX_SERVICES = 100
 

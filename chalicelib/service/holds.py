@@ -5,8 +5,6 @@ import uuid
 from datetime import timedelta
 from typing import Any, Dict
 
-from chalicelib.adapters import bookings as booking_store
-from chalicelib.adapters import slots as slot_store
 from chalicelib.domain.errors import NotFound, StaleRead
 from chalicelib.domain.model import HELD, HOLD_RELEASED, HOLD_USED, Caller, Hold, PlaceHold
 from chalicelib.domain.timegrid import format_utc
@@ -14,6 +12,7 @@ from chalicelib.domain.views import hold_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock, timing
 from chalicelib.service.catalog import bookable
+from chalicelib.service.stores import booking_store, slot_store
 
 
 def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:

@@ -6,7 +6,6 @@ import uuid
 from typing import Any, Dict
 from zoneinfo import ZoneInfo
 
-from chalicelib.adapters import providers as provider_store
 from chalicelib.domain.card import card_dates, card_of
 from chalicelib.domain.model import BookingRules, Caller, CreateProvider, PatchProvider, Provider
 from chalicelib.domain.schedule import WorkingHours
@@ -18,6 +17,7 @@ from chalicelib.service.access import require_owner, require_provider_group
 from chalicelib.service.catalog import provider_and_services
 from chalicelib.service.concurrency import retry_on_stale
 from chalicelib.service.schedule import finish_sync, horizon, prepare_change, sync_deadline
+from chalicelib.service.stores import provider_store
 
 # Fields whose change alters what an availability lookup computes (they travel on the card).
 CARD_FIELDS = ("timezone", "rules")

@@ -7,8 +7,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, Dict, Iterable, List, Optional, Set
 from zoneinfo import ZoneInfo
 
-from chalicelib.adapters import providers as provider_store
-from chalicelib.adapters import slots as slot_store
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import StaleRead, TryAgain
 from chalicelib.domain.model import Caller, Provider
@@ -19,6 +17,7 @@ from chalicelib.observability import count, logger
 from chalicelib.service import clock
 from chalicelib.service.access import owned_provider
 from chalicelib.service.concurrency import retry_on_stale
+from chalicelib.service.stores import provider_store, slot_store
 
 
 def horizon(tz: ZoneInfo, now: datetime) -> List[date]:

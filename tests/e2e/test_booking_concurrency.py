@@ -256,3 +256,39 @@ def test_a_block_racing_bookings_either_wins_whole_or_names_the_booking(api, sta
         assert len(won) == 1
         assert block.json()["error"]["booking_ids"] == [won[0].json()["booking_id"]]
     assert len(_active(provider_bookings(api, shop, day))) == len(won)
+
+
+def test_eight_cancels_of_one_booking_at_once_all_answer_canceled(api, stack, users):
+    shop = create_provider(api, users)
+    customer = users()
+    day = future_day(5)
+    start = at(day, "14:00")
+    booking = expect(book(api, customer, shop, start), 201)
+
+    answers = race(stack.api_url, [
+        Call("POST", f"/v1/bookings/{booking['booking_id']}/cancel", user=customer if i % 2 else shop.owner,
+             json={"reason": f"try {i}"}) for i in range(8)])
+
+    assert_no_5xx(answers)
+    assert [(r.status_code, r.json()["status"]) for r in answers] == [(200, "CANCELED")] * 8, \
+        [describe(r) for r in answers]
+    assert start in available(api, shop, day)
+
+
+def test_working_hours_and_profile_written_at_once_answer_only_contract_codes(api, stack, users):
+    shop = create_provider(api, users)
+    hours = [{"weekly": {d: [{"start": f"{9 + i:02d}:00", "end": "17:00"}] for d in ("mon", "tue", "wed")}}
+             for i in range(4)]
+    path = f"/v1/providers/{shop.provider_id}"
+    calls = [Call("PUT", path + "/working-hours", user=shop.owner, json=doc) for doc in hours]
+    calls += [Call("PATCH", path, user=shop.owner, json={"description": f"take {i}"}) for i in range(4)]
+
+    answers = race(stack.api_url, calls, timeout=120)
+
+    assert_no_5xx(answers)
+    # The last writer wins; nobody gets a code the contract does not list.
+    assert [r.status_code for r in answers] == [200] * 8, [describe(r) for r in answers]
+    saved = expect(api.get(path + "/working-hours", user=shop.owner), 200)
+    assert saved in [{"weekly": {**doc["weekly"], **{d: [] for d in ("thu", "fri", "sat", "sun")}},
+                      "overrides": []} for doc in hours], saved
+    assert expect(api.get(path), 200)["description"] in {f"take {i}" for i in range(4)}
