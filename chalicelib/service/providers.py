@@ -81,7 +81,7 @@ def patch_provider(caller: Caller, provider_id: str, command: PatchProvider) -> 
             old_tz, new_tz = ZoneInfo(before.timezone), ZoneInfo(after.timezone)
             state = provider_store.get_schedule(provider_id)
             days = set(horizon(new_tz, now)) | set(horizon(old_tz, now)) | state.pending
-            prepare_change(provider_id, state, state.hours, days, new_tz, deadline, previous_tz=old_tz)
+            prepare_change(provider_id, state, state.hours, days, new_tz, previous_tz=old_tz)
             zone_change = (state.version, sorted(days))
         provider_store.replace_provider(after, before, card_of(after, services, after.card_version), dates,
                                         zone_change=zone_change, now=now)

@@ -8,7 +8,7 @@ from typing import Any, Dict, Iterable, List, Optional, Set
 from zoneinfo import ZoneInfo
 
 from chalicelib.config import get_settings
-from chalicelib.domain.errors import StaleRead, TryAgain
+from chalicelib.domain.errors import StaleRead
 from chalicelib.domain.model import Caller, Provider
 from chalicelib.domain.schedule import WorkingHours, days_changed
 from chalicelib.domain.sync import ScheduleState, closing_only, desired, run_range, runs
@@ -49,7 +49,7 @@ def put_working_hours(caller: Caller, provider_id: str, document: Any) -> Dict[s
         days = horizon(tz, clock.now())
         # The same hours sent again resync the whole horizon: a change that stopped halfway is repaired.
         touched = set(days_changed(state.hours, new, days) or days) | state.pending
-        prepare_change(provider_id, state, new, touched, tz, deadline)
+        prepare_change(provider_id, state, new, touched, tz)
         provider_store.commit_schedule(provider_id, new, state.version, touched, clock.now())
 
     retry_on_stale(replace, "the working hours")
@@ -61,17 +61,16 @@ def put_working_hours(caller: Caller, provider_id: str, document: Any) -> Dict[s
 
 
 def prepare_change(provider_id: str, state: ScheduleState, new: WorkingHours, days: Set[date], tz: ZoneInfo,
-                   deadline: float, previous_tz: Optional[ZoneInfo] = None) -> None:
+                   previous_tz: Optional[ZoneInfo] = None) -> None:
     """Before new hours (or a new zone) commit: mark the days pending, and close what the change closes.
 
-    So no slot is ever open where committed hours say closed. Runs out of time: TryAgain, nothing
-    committed; the pending days are brought back in line with the stored hours by the next sync.
+    So no slot is ever open where committed hours say closed. The work is bounded by the horizon (a query
+    and at most a few flag writes per week of days). Should it die half-way, nothing is committed and the
+    pending days are brought back in line with the stored hours by the next sync.
     """
     provider_store.mark_pending(provider_id, days, state.version,
                                 previous_timezone=previous_tz.key if previous_tz else None)
     for run in runs(days):
-        if time.monotonic() > deadline:
-            raise TryAgain("the schedule change takes longer than expected; send it again")
         existing = slot_store.slot_states(slot_store.query_slots(provider_id, *run_range(run, tz, previous_tz)))
         wanted = closing_only(desired(new, run, tz, existing))
         slot_store.write_working_time(provider_id, wanted, existing, state.version)
