@@ -285,3 +285,32 @@ def test_a_change_too_big_for_its_request_time_is_finished_by_the_job(client, sh
     assert handler({}, None) == {"finished": 1, "failed": 0}
     assert_slots_follow_hours(pid, saved, fixed_clock.now, exact=True)
     assert "2026-12-02T07:00:00Z" in starts(client, shop, "2026-12-02")
+
+
+def test_a_zone_change_moves_bookings_local_time_and_the_slots(client, shop, make_user, fixed_clock):
+    pid, owner, customer = shop["pid"], shop["owner"], make_user()
+    # Given a booking at 10:00 London (UTC in December)
+    status, booking, _ = book(client, shop, customer, "2026-12-02T10:00:00Z", "zone")
+    assert status == 201 and booking["local_start"] == "2026-12-02T10:00:00+00:00"
+    # When the provider moves to Kathmandu (+05:45)
+    status, profile, _ = call(client, "PATCH", f"/v1/providers/{pid}", owner, {"timezone": "Asia/Kathmandu"})
+    assert status == 200 and profile["timezone"] == "Asia/Kathmandu"
+    # Then the booking keeps its instant and is shown in the provider's current zone, everywhere
+    for path, who in ((f"/v1/bookings/{booking['booking_id']}", customer),
+                      (f"/v1/bookings/{booking['booking_id']}", owner)):
+        shown = call(client, "GET", path, who)[1]
+        assert (shown["start"], shown["timezone"], shown["local_start"]) == (
+            "2026-12-02T10:00:00Z", "Asia/Kathmandu", "2026-12-02T15:45:00+05:45")
+    mine = call(client, "GET", "/v1/me/bookings", customer)[1]["bookings"]
+    assert [(b["timezone"], b["local_start"]) for b in mine] == [("Asia/Kathmandu", "2026-12-02T15:45:00+05:45")]
+    listed = call(client, "GET", f"/v1/providers/{pid}/bookings", owner)[1]["bookings"]
+    assert [b["local_start"] for b in listed] == ["2026-12-02T15:45:00+05:45"]
+    # And availability is laid out on the Kathmandu clock: 09:00 there is 03:15 UTC
+    offered = call(client, "GET", f"/v1/providers/{pid}/availability?service_id={shop['sid']}"
+                                  "&from=2026-12-03&to=2026-12-03")[1]
+    assert offered["timezone"] == "Asia/Kathmandu"
+    assert offered["slots"][0]["local_start"] == "2026-12-03T09:00:00+05:45"
+    assert offered["slots"][0]["start"] == "2026-12-03T03:15:00Z"
+    # (London's old 09:00-17:00 UTC is closed: the last start is 15:45 Kathmandu, 10:00 UTC)
+    assert offered["slots"][-1]["start"] == "2026-12-03T10:00:00Z"
+    assert provider_store.get_schedule(pid).pending == frozenset()
