@@ -313,4 +313,7 @@ def test_a_zone_change_moves_bookings_local_time_and_the_slots(client, shop, mak
     assert offered["slots"][0]["start"] == "2026-12-03T03:15:00Z"
     # (London's old 09:00-17:00 UTC is closed: the last start is 15:45 Kathmandu, 10:00 UTC)
     assert offered["slots"][-1]["start"] == "2026-12-03T10:00:00Z"
+    # And what the request's time did not cover, the job finishes
+    schedule_service.finish_all_syncs()
     assert provider_store.get_schedule(pid).pending == frozenset()
+    assert provider_store.get_schedule(pid).previous_timezone is None
