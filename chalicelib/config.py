@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     jwks_url: Optional[str] = None
     providers_group: str = "providers"
     slot_horizon_days: int = 60
+    dynamodb_connect_timeout_seconds: float = 2.0
+    dynamodb_read_timeout_seconds: float = 5.0
     # How long a request may spend laying out slots for a schedule change; the scheduled job does the rest.
     schedule_sync_seconds: float = 10.0
     idempotency_ttl_hours: int = 24

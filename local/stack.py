@@ -273,6 +273,8 @@ class Stack:
                 "STAGE": "local",
                 "POWERTOOLS_TRACE_DISABLED": "true",
                 "POWERTOOLS_METRICS_DISABLED": "true",
+                # The emulator answers one request at a time: under a burst a call waits its turn.
+                "DYNAMODB_READ_TIMEOUT_SECONDS": "30",
                 "PYTHONUNBUFFERED": "1",
             }
         )

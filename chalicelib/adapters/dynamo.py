@@ -6,7 +6,7 @@ the GIL). Here one client is built once, under a lock, and every model and trans
 
 Retries: botocore's standard mode retries throttling, 5xx and transport errors (with the same
 ClientRequestToken for TransactWriteItems) with jittered backoff, `MAX_ATTEMPTS` in all, inside bounded
-connect and read timeouts. Nothing above retries those again; what is left is answered as TryAgain (503).
+connect and read timeouts (settings; 2 s and 5 s unless set). Nothing above retries those again; what is left is answered as TryAgain (503).
 Only a transaction cancelled by a concurrent transaction (TransactionConflict) is tried again, by
 `transaction.Transaction.commit`, because its conditions must be evaluated anew.
 """
@@ -24,8 +24,6 @@ from chalicelib.config import get_settings
 from chalicelib.domain.errors import TryAgain
 
 MAX_ATTEMPTS = 3
-CONNECT_TIMEOUT_SECONDS = 2
-READ_TIMEOUT_SECONDS = 5
 # Error codes that mean "busy or broken on the service side, nothing was written".
 BUSY_CODES = frozenset({
     "ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded",
@@ -52,7 +50,8 @@ def _build_client() -> Any:
     from botocore.session import get_session
 
     settings = get_settings()
-    config = Config(connect_timeout=CONNECT_TIMEOUT_SECONDS, read_timeout=READ_TIMEOUT_SECONDS,
+    config = Config(connect_timeout=settings.dynamodb_connect_timeout_seconds,
+                    read_timeout=settings.dynamodb_read_timeout_seconds,
                     retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
                     max_pool_connections=64, parameter_validation=False, tcp_keepalive=True)
     return get_session().create_client("dynamodb", region_name=settings.aws_region,
@@ -70,11 +69,20 @@ class SharedConnection(Connection):
         try:
             return super()._make_api_call(operation_name, operation_kwargs)
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") in BUSY_CODES:
+            code = error.response.get("Error", {}).get("Code")
+            if code in BUSY_CODES:
+                _busy(operation_name, code)
                 raise TryAgain() from error
             raise
         except BotoCoreError as error:  # timeouts, refused connections: botocore has retried already
+            _busy(operation_name, type(error).__name__)
             raise TryAgain() from error
+
+
+def _busy(operation: str, reason: str) -> None:
+    from chalicelib.observability import logger
+
+    logger.warning("DynamoDB busy or unreachable", operation=operation, reason=reason)
 
 
 def table_connection() -> TableConnection:

@@ -1,6 +1,7 @@
 """Slot items: reading a range, and the conditions and changes every slot transition uses."""
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 from typing import Dict, Iterable, List, Optional, Tuple
 
@@ -139,18 +140,19 @@ def write_working_time(provider_id: str, desired: Dict[datetime, bool], existing
             pending[start] = "flag"
     written = 0
     starts = sorted(pending)
+    # Two syncs of one version (a request's and the job's) write different chunks: each call is its own change.
+    call_id = uuid.uuid4().hex[:12]
     for offset in range(0, len(starts), MAX_ITEMS - 1):
         chunk = {start: pending[start] for start in starts[offset:offset + MAX_ITEMS - 1]}
-        written += _write_chunk(provider_id, chunk, desired, schedule_version)
+        written += _write_chunk(provider_id, chunk, desired, schedule_version, f"{call_id}:{offset}")
     return written
 
 
 def _write_chunk(provider_id: str, chunk: Dict[datetime, str], desired: Dict[datetime, bool],
-                 schedule_version: int) -> int:
+                 schedule_version: int, chunk_id: str) -> int:
     schedule_key = ScheduleItem.key(provider_id)
-    first = min(chunk).isoformat()
     for attempt in range(3):
-        tx = Transaction(f"hours:{provider_id}:v{schedule_version}:{first}:{attempt}")
+        tx = Transaction(f"hours:{provider_id}:v{schedule_version}:{chunk_id}:{attempt}")
         tx.check("schedule", ScheduleItem, *schedule_key, ScheduleItem.version == schedule_version)
         for start, how in chunk.items():
             item = _item(provider_id, start)
