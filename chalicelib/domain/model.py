@@ -18,6 +18,9 @@ FREE, HELD, BOOKED, BLOCKED = "FREE", "HELD", "BOOKED", "BLOCKED"
 HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED = "ACTIVE", "RELEASED", "USED"
 
 MAX_BLOCK_HOURS = 24
+# Coordinates are kept to 7 decimal places (about 1 cm): DynamoDB numbers cannot hold magnitudes
+# below 1E-130, and no address needs more.
+COORDINATE_DECIMALS = 7
 
 
 class Command(BaseModel):
@@ -58,6 +61,11 @@ def _instant(value: str) -> str:
     return value
 
 
+def _coordinate(value: float) -> float:
+    # + 0.0 turns the -0.0 that rounding a tiny negative gives into 0.0.
+    return round(value, COORDINATE_DECIMALS) + 0.0
+
+
 # Text types of the request models; docs/input-limits.md lists every field's limits.
 Instant = Annotated[str, AfterValidator(_instant)]
 
@@ -79,8 +87,8 @@ class BookingRulesPatch(Command):
 
 
 class Location(Command):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), AfterValidator(_coordinate)]
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), AfterValidator(_coordinate)]
     address: Optional[str] = Field(default=None, max_length=300)
 
 
