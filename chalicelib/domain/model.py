@@ -21,6 +21,8 @@ MAX_BLOCK_HOURS = 24
 # Coordinates are kept to 7 decimal places (about 1 cm): DynamoDB numbers cannot hold magnitudes
 # below 1E-130, and no address needs more.
 COORDINATE_DECIMALS = 7
+# The control characters multi-line text (description, address, note, reason) may hold.
+_LINE_BREAKS = frozenset("\t\n\r")
 
 
 class Command(BaseModel):
@@ -61,6 +63,37 @@ def _instant(value: str) -> str:
     return value
 
 
+def _no_controls(value: str, allowed: FrozenSet[str] = frozenset()) -> str:
+    import unicodedata
+
+    for index, char in enumerate(value):
+        if char not in allowed and unicodedata.category(char) == "Cc":
+            raise ValueError(f"must not contain control characters (U+{ord(char):04X} at position {index}); "
+                             "remove it")
+    return value
+
+
+def _text(value: str) -> str:
+    return _no_controls(value, _LINE_BREAKS)
+
+
+def _name(value: str) -> str:
+    import unicodedata
+
+    _no_controls(value)
+    # Spaces and invisible format characters (zero-width space, BOM) at the ends are pasting debris.
+    start, end = 0, len(value)
+    while start < end and (value[start].isspace() or unicodedata.category(value[start]) == "Cf"):
+        start += 1
+    while end > start and (value[end - 1].isspace() or unicodedata.category(value[end - 1]) == "Cf"):
+        end -= 1
+    value = value[start:end]
+    # A letter, digit, punctuation mark or symbol: something a person can see and read back.
+    if not any(unicodedata.category(char)[0] in "LNPS" for char in value):
+        raise ValueError('must contain visible characters, not only spaces or invisible ones, e.g. "Calm Massage"')
+    return value
+
+
 def _coordinate(value: float) -> float:
     # + 0.0 turns the -0.0 that rounding a tiny negative gives into 0.0.
     return round(value, COORDINATE_DECIMALS) + 0.0
@@ -68,6 +101,11 @@ def _coordinate(value: float) -> float:
 
 # Text types of the request models; docs/input-limits.md lists every field's limits.
 Instant = Annotated[str, AfterValidator(_instant)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_name)]
+Description = Annotated[str, Field(max_length=4000), AfterValidator(_text)]
+Address = Annotated[str, Field(max_length=300), AfterValidator(_text)]
+Note = Annotated[str, Field(max_length=1000), AfterValidator(_text)]
+Reason = Annotated[str, Field(max_length=500), AfterValidator(_text)]
 
 
 class BookingRules(Command):
@@ -89,12 +127,12 @@ class BookingRulesPatch(Command):
 class Location(Command):
     lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), AfterValidator(_coordinate)]
     lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), AfterValidator(_coordinate)]
-    address: Optional[str] = Field(default=None, max_length=300)
+    address: Optional[Address] = None
 
 
 class CreateProvider(Command):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=4000)
+    name: Name
+    description: Description = ""
     categories: List[str] = Field(min_length=1, max_length=len(CATEGORIES))
     location: Location
     timezone: str = Field(max_length=64)
@@ -112,8 +150,8 @@ class CreateProvider(Command):
 
 
 class PatchProvider(Command):
-    name: Optional[str] = Field(default=None, min_length=1, max_length=200)
-    description: Optional[str] = Field(default=None, max_length=4000)
+    name: Optional[Name] = None
+    description: Optional[Description] = None
     categories: Optional[List[str]] = Field(default=None, min_length=1, max_length=len(CATEGORIES))
     location: Optional[Location] = None
     timezone: Optional[str] = Field(default=None, max_length=64)
@@ -138,7 +176,7 @@ class Price(Command):
 
 
 class CreateService(Command):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     category: str
     duration_minutes: int = Field(ge=15, le=480)
     price: Price
@@ -156,7 +194,7 @@ class CreateService(Command):
 
 
 class PatchService(Command):
-    name: Optional[str] = Field(default=None, min_length=1, max_length=200)
+    name: Optional[Name] = None
     category: Optional[str] = None
     duration_minutes: Optional[int] = Field(default=None, ge=15, le=480)
     price: Optional[Price] = None
@@ -176,7 +214,7 @@ class PatchService(Command):
 class CreateBlock(Command):
     start: Instant
     end: Instant
-    reason: Optional[str] = Field(default=None, max_length=500)
+    reason: Optional[Reason] = None
 
 
 class PlaceHold(Command):
@@ -190,7 +228,7 @@ class BookSlot(Command):
     provider_id: Optional[str] = Field(default=None, min_length=1, max_length=64)
     service_id: Optional[str] = Field(default=None, min_length=1, max_length=64)
     start: Optional[Instant] = None
-    note: Optional[str] = Field(default=None, max_length=1000)
+    note: Optional[Note] = None
 
     @model_validator(mode="after")
     def _one_way(self) -> "BookSlot":
@@ -204,7 +242,7 @@ class BookSlot(Command):
 
 
 class CancelBooking(Command):
-    reason: Optional[str] = Field(default=None, max_length=500)
+    reason: Optional[Reason] = None
 
 
 class RescheduleBooking(Command):
