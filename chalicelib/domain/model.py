@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Annotated, FrozenSet, List, Optional
+from functools import cache
+from typing import Annotated, FrozenSet, List, Optional, Tuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -99,6 +100,27 @@ def _coordinate(value: float) -> float:
     return round(value, COORDINATE_DECIMALS) + 0.0
 
 
+def _currency(value: str) -> str:
+    money, every = _currencies()
+    if value in money:
+        return value
+    if value in every:
+        raise ValueError(f"{value} is an ISO 4217 code, but not of a currency with minor units (amounts are in "
+                         "minor units, e.g. cents); use one such as EUR, USD, GBP or JPY")
+    if value.upper() in money:
+        raise ValueError(f"must be in upper case: {value.upper()}")
+    known = f"; {value} is not one" if len(value) == 3 else ""
+    raise ValueError(f"must be an ISO 4217 currency code such as EUR, USD, GBP or JPY{known}")
+
+
+@cache
+def _currencies() -> Tuple[FrozenSet[str], FrozenSet[str]]:
+    """The ISO 4217 codes of money (those with minor units), and all ISO 4217 codes (with XAU, XTS, XXX)."""
+    from iso4217 import Currency  # the table is read on first use, not at cold start
+
+    return frozenset(c.code for c in Currency if c.exponent is not None), frozenset(c.code for c in Currency)
+
+
 # Text types of the request models; docs/input-limits.md lists every field's limits.
 Instant = Annotated[str, AfterValidator(_instant)]
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_name)]
@@ -171,8 +193,8 @@ class PatchProvider(Command):
 
 
 class Price(Command):
-    amount: int = Field(ge=0, le=100_000_000)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    amount: int = Field(ge=0, le=100_000_000, description="in the currency's minor unit, e.g. cents")
+    currency: Annotated[str, Field(json_schema_extra={"pattern": "^[A-Z]{3}$"}), AfterValidator(_currency)]
 
 
 class CreateService(Command):
