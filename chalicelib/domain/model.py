@@ -9,7 +9,7 @@ from typing import Annotated, FrozenSet, List, Optional, Tuple
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.categories import CATEGORIES
-from chalicelib.domain.timegrid import parse_zone, read_instant
+from chalicelib.domain.timegrid import read_instant, read_zone
 
 PENDING, CONFIRMED, CANCELED, DECLINED = "PENDING", "CONFIRMED", "CANCELED", "DECLINED"
 BOOKING_STATUSES = (PENDING, CONFIRMED, CANCELED, DECLINED)
@@ -34,7 +34,8 @@ class Command(BaseModel):
 
 def _category(value: str) -> str:
     if value not in CATEGORIES:
-        raise ValueError(f"unknown category '{value}'; use one of {', '.join(CATEGORIES)}")
+        # repr: a lone surrogate echoed as is would break the error itself (pydantic's messages are UTF-8).
+        raise ValueError(f"unknown category {value[:40]!r}; use one of {', '.join(CATEGORIES)}")
     return value
 
 
@@ -47,7 +48,7 @@ def _categories(values: List[str]) -> List[str]:
 
 
 def _timezone(value: str) -> str:
-    parse_zone(value)
+    read_zone(value)
     return value
 
 
@@ -109,7 +110,7 @@ def _currency(value: str) -> str:
                          "minor units, e.g. cents); use one such as EUR, USD, GBP or JPY")
     if value.upper() in money:
         raise ValueError(f"must be in upper case: {value.upper()}")
-    known = f"; {value} is not one" if len(value) == 3 else ""
+    known = f"; {value} is not one" if len(value) == 3 and value.isascii() else ""
     raise ValueError(f"must be an ISO 4217 currency code such as EUR, USD, GBP or JPY{known}")
 
 
