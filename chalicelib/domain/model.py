@@ -23,7 +23,7 @@ MAX_BLOCK_HOURS = 24
 # below 1E-130, and no address needs more.
 COORDINATE_DECIMALS = 7
 # The control characters multi-line text (description, address, note, reason) may hold.
-_LINE_BREAKS = frozenset("\t\n\r")
+_MULTILINE_CONTROLS = frozenset("\t\n\r")
 
 
 class Command(BaseModel):
@@ -66,7 +66,7 @@ def _instant(value: str) -> str:
 
 
 def _no_controls(value: str, allowed: FrozenSet[str] = frozenset()) -> str:
-    import unicodedata
+    import unicodedata  # on first use: nothing more at cold start
 
     for index, char in enumerate(value):
         if char not in allowed and unicodedata.category(char) == "Cc":
@@ -76,7 +76,7 @@ def _no_controls(value: str, allowed: FrozenSet[str] = frozenset()) -> str:
 
 
 def _text(value: str) -> str:
-    return _no_controls(value, _LINE_BREAKS)
+    return _no_controls(value, _MULTILINE_CONTROLS)
 
 
 def _name(value: str) -> str:
@@ -122,7 +122,7 @@ def _currencies() -> Tuple[FrozenSet[str], FrozenSet[str]]:
     return frozenset(c.code for c in Currency if c.exponent is not None), frozenset(c.code for c in Currency)
 
 
-# Text types of the request models; docs/input-limits.md lists every field's limits.
+# Field types of the request models; docs/input-limits.md lists every field's limits.
 Instant = Annotated[str, AfterValidator(_instant)]
 Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_name)]
 Description = Annotated[str, Field(max_length=4000), AfterValidator(_text)]
