@@ -3,16 +3,18 @@ from __future__ import annotations
 
 import base64
 import json
-from typing import Any, Callable, Dict, List, Optional, Tuple, TypeVar
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple, TypeVar
 
 from pynamodb.exceptions import QueryError
 
+from chalicelib.adapters.table import GSI1, GSI2, PARTITION_KEY, SORT_KEY
 from chalicelib.domain.errors import InvalidRequest
 
 T = TypeVar("T")
 
-# A cursor names only key attributes of the table and its indexes.
-KEY_ATTRIBUTES = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"}
+MAX_KEY_VALUE_LENGTH = 1024
+_NOT_OURS = "cursor: not a cursor from a previous answer; start again without it"
+_OTHER_LIST = "cursor: not a cursor of this list; start again without it"
 
 
 def encode_cursor(last_key: Optional[Dict[str, Any]], listing: str) -> Optional[str]:
@@ -21,6 +23,13 @@ def encode_cursor(last_key: Optional[Dict[str, Any]], listing: str) -> Optional[
         return None
     raw = json.dumps({"list": listing, "key": last_key}, separators=(",", ":"), sort_keys=True).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def key_attributes(listing: str) -> FrozenSet[str]:
+    """The attributes of a LastEvaluatedKey of this listing: the table's keys, plus its index's when it reads one."""
+    if listing in (GSI1, GSI2):
+        return frozenset({PARTITION_KEY, SORT_KEY, f"{listing}pk", f"{listing}sk"})
+    return frozenset({PARTITION_KEY, SORT_KEY})
 
 
 def decode_cursor(cursor: Optional[str], listing: str) -> Optional[Dict[str, Any]]:
@@ -33,22 +42,44 @@ def decode_cursor(cursor: Optional[str], listing: str) -> Optional[Dict[str, Any
         if not isinstance(wrapper, dict) or wrapper.get("list") != listing:
             raise ValueError(wrapper)
         key = wrapper.get("key")
-        if not isinstance(key, dict) or not {"pk", "sk"} <= set(key) <= KEY_ATTRIBUTES or not all(
-                isinstance(v, dict) and list(v) == ["S"] and isinstance(v["S"], str) and len(v["S"]) <= 1024
-                for v in key.values()):
+        # Exactly the keys DynamoDB gives for this listing: a key short of its index's attributes makes
+        # the query fail, and one with more is not ours.
+        if not isinstance(key, dict) or set(key) != key_attributes(listing) or not all(
+                map(_is_key_value, key.values())):
             raise ValueError(key)
         return key
-    except (ValueError, TypeError):
-        raise InvalidRequest("cursor: not a cursor from a previous answer; start again without it")
+    except (ValueError, TypeError, RecursionError):
+        raise InvalidRequest(_NOT_OURS) from None
+
+
+def _is_key_value(value: Any) -> bool:
+    if not (isinstance(value, dict) and list(value) == ["S"] and isinstance(value["S"], str)):
+        return False
+    value["S"].encode("utf-8")  # a lone surrogate ("\\ud800" in the JSON) raises UnicodeEncodeError, a ValueError
+    return 1 <= len(value["S"]) <= MAX_KEY_VALUE_LENGTH
 
 
 def read_page(result, convert: Callable[[Any], T], cursor: Optional[str],
               listing: str) -> Tuple[List[T], Optional[str]]:
     """The items of one query page and the next cursor; 400 when the cursor belongs to another list."""
+    if cursor:
+        _same_partition(result, cursor, listing)
     try:
         items = [convert(item) for item in result]
     except QueryError as error:
         if cursor and error.cause_response_code == "ValidationException":
-            raise InvalidRequest("cursor: not a cursor of this list; start again without it")
+            raise InvalidRequest(_OTHER_LIST)
         raise
     return items, encode_cursor(result.last_evaluated_key, listing)
+
+
+def _same_partition(result, cursor: str, listing: str) -> None:
+    """400 unless the cursor continues the partition the query reads (a customer's, a provider's)."""
+    key = decode_cursor(cursor, listing)
+    partition_key = f"{listing}pk" if listing in (GSI1, GSI2) else PARTITION_KEY
+    # The query has not run yet (pynamodb reads lazily): compare with the partition it will read, as kept
+    # by pynamodb's page iterator, so no adapter can forget the check. Unknown means refused.
+    arguments = getattr(getattr(result, "page_iter", None), "_args", None)
+    queried = arguments[0] if arguments else None
+    if queried is None or key[partition_key]["S"] != queried:
+        raise InvalidRequest(_OTHER_LIST)

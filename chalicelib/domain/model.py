@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import FrozenSet, List, Optional
+from functools import cache
+from typing import Annotated, FrozenSet, List, Optional, Tuple
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from chalicelib.domain.categories import CATEGORIES
-from chalicelib.domain.timegrid import parse_zone
+from chalicelib.domain.timegrid import read_instant, read_zone
 
 PENDING, CONFIRMED, CANCELED, DECLINED = "PENDING", "CONFIRMED", "CANCELED", "DECLINED"
 BOOKING_STATUSES = (PENDING, CONFIRMED, CANCELED, DECLINED)
@@ -18,9 +19,11 @@ FREE, HELD, BOOKED, BLOCKED = "FREE", "HELD", "BOOKED", "BLOCKED"
 HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED = "ACTIVE", "RELEASED", "USED"
 
 MAX_BLOCK_HOURS = 24
-# The first and last years of the calendar: their days lack a whole neighbour day in some time zones, and
-# date arithmetic on them overflows. Times and dates there are refused up front.
-CALENDAR_EDGE_YEARS = ("0001", "9999")
+# Coordinates are kept to 7 decimal places (about 1 cm): DynamoDB numbers cannot hold magnitudes
+# below 1E-130, and no address needs more.
+COORDINATE_DECIMALS = 7
+# The control characters multi-line text (description, address, note, reason) may hold.
+_MULTILINE_CONTROLS = frozenset("\t\n\r")
 
 
 class Command(BaseModel):
@@ -31,7 +34,8 @@ class Command(BaseModel):
 
 def _category(value: str) -> str:
     if value not in CATEGORIES:
-        raise ValueError(f"unknown category '{value}'; use one of {', '.join(CATEGORIES)}")
+        # repr: a lone surrogate echoed as is would break the error itself (pydantic's messages are UTF-8).
+        raise ValueError(f"unknown category {value[:40]!r}; use one of {', '.join(CATEGORIES)}")
     return value
 
 
@@ -44,7 +48,7 @@ def _categories(values: List[str]) -> List[str]:
 
 
 def _timezone(value: str) -> str:
-    parse_zone(value)
+    read_zone(value)
     return value
 
 
@@ -52,6 +56,79 @@ def _multiple_of_15(value: int) -> int:
     if value % 15:
         raise ValueError("must be a multiple of 15 minutes")
     return value
+
+
+def _instant(value: str) -> str:
+    # Checked here so that no service sees a date-time it cannot compute with; kept as sent, since the
+    # booking request's idempotency hash is made from the body as sent.
+    read_instant(value)
+    return value
+
+
+def _no_controls(value: str, allowed: FrozenSet[str] = frozenset()) -> str:
+    import unicodedata  # on first use: nothing more at cold start
+
+    for index, char in enumerate(value):
+        if char not in allowed and unicodedata.category(char) == "Cc":
+            raise ValueError(f"must not contain control characters (U+{ord(char):04X} at position {index}); "
+                             "remove it")
+    return value
+
+
+def _text(value: str) -> str:
+    return _no_controls(value, _MULTILINE_CONTROLS)
+
+
+def _name(value: str) -> str:
+    import unicodedata
+
+    _no_controls(value)
+    # Spaces and invisible format characters (zero-width space, BOM) at the ends are pasting debris.
+    start, end = 0, len(value)
+    while start < end and (value[start].isspace() or unicodedata.category(value[start]) == "Cf"):
+        start += 1
+    while end > start and (value[end - 1].isspace() or unicodedata.category(value[end - 1]) == "Cf"):
+        end -= 1
+    value = value[start:end]
+    # A letter, digit, punctuation mark or symbol: something a person can see and read back.
+    if not any(unicodedata.category(char)[0] in "LNPS" for char in value):
+        raise ValueError('must contain visible characters, not only spaces or invisible ones, e.g. "Calm Massage"')
+    return value
+
+
+def _coordinate(value: float) -> float:
+    # + 0.0 turns the -0.0 that rounding a tiny negative gives into 0.0.
+    return round(value, COORDINATE_DECIMALS) + 0.0
+
+
+def _currency(value: str) -> str:
+    money, every = _currencies()
+    if value in money:
+        return value
+    if value in every:
+        raise ValueError(f"{value} is an ISO 4217 code, but not of a currency with minor units (amounts are in "
+                         "minor units, e.g. cents); use one such as EUR, USD, GBP or JPY")
+    if value.upper() in money:
+        raise ValueError(f"must be in upper case: {value.upper()}")
+    known = f"; {value} is not one" if len(value) == 3 and value.isascii() else ""
+    raise ValueError(f"must be an ISO 4217 currency code such as EUR, USD, GBP or JPY{known}")
+
+
+@cache
+def _currencies() -> Tuple[FrozenSet[str], FrozenSet[str]]:
+    """The ISO 4217 codes of money (those with minor units), and all ISO 4217 codes (with XAU, XTS, XXX)."""
+    from iso4217 import Currency  # the table is read on first use, not at cold start
+
+    return frozenset(c.code for c in Currency if c.exponent is not None), frozenset(c.code for c in Currency)
+
+
+# Field types of the request models; docs/input-limits.md lists every field's limits.
+Instant = Annotated[str, AfterValidator(_instant)]
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_name)]
+Description = Annotated[str, Field(max_length=4000), AfterValidator(_text)]
+Address = Annotated[str, Field(max_length=300), AfterValidator(_text)]
+Note = Annotated[str, Field(max_length=1000), AfterValidator(_text)]
+Reason = Annotated[str, Field(max_length=500), AfterValidator(_text)]
 
 
 class BookingRules(Command):
@@ -71,14 +148,14 @@ class BookingRulesPatch(Command):
 
 
 class Location(Command):
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    address: Optional[str] = Field(default=None, max_length=300)
+    lat: Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), AfterValidator(_coordinate)]
+    lon: Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), AfterValidator(_coordinate)]
+    address: Optional[Address] = None
 
 
 class CreateProvider(Command):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=4000)
+    name: Name
+    description: Description = ""
     categories: List[str] = Field(min_length=1, max_length=len(CATEGORIES))
     location: Location
     timezone: str = Field(max_length=64)
@@ -96,8 +173,8 @@ class CreateProvider(Command):
 
 
 class PatchProvider(Command):
-    name: Optional[str] = Field(default=None, min_length=1, max_length=200)
-    description: Optional[str] = Field(default=None, max_length=4000)
+    name: Optional[Name] = None
+    description: Optional[Description] = None
     categories: Optional[List[str]] = Field(default=None, min_length=1, max_length=len(CATEGORIES))
     location: Optional[Location] = None
     timezone: Optional[str] = Field(default=None, max_length=64)
@@ -117,12 +194,12 @@ class PatchProvider(Command):
 
 
 class Price(Command):
-    amount: int = Field(ge=0, le=100_000_000)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    amount: int = Field(ge=0, le=100_000_000, description="in the currency's minor unit, e.g. cents")
+    currency: Annotated[str, Field(json_schema_extra={"pattern": "^[A-Z]{3}$"}), AfterValidator(_currency)]
 
 
 class CreateService(Command):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     category: str
     duration_minutes: int = Field(ge=15, le=480)
     price: Price
@@ -140,7 +217,7 @@ class CreateService(Command):
 
 
 class PatchService(Command):
-    name: Optional[str] = Field(default=None, min_length=1, max_length=200)
+    name: Optional[Name] = None
     category: Optional[str] = None
     duration_minutes: Optional[int] = Field(default=None, ge=15, le=480)
     price: Optional[Price] = None
@@ -158,30 +235,23 @@ class PatchService(Command):
 
 
 class CreateBlock(Command):
-    start: str
-    end: str
-    reason: Optional[str] = Field(default=None, max_length=500)
-
-    @field_validator("start", "end")
-    @classmethod
-    def _inside_calendar(cls, value):
-        if value[:4] in CALENDAR_EDGE_YEARS:
-            raise ValueError("must be a date-time in the years 0002 to 9998, e.g. 2026-12-01T09:00:00Z")
-        return value
+    start: Instant
+    end: Instant
+    reason: Optional[Reason] = None
 
 
 class PlaceHold(Command):
     provider_id: str = Field(min_length=1, max_length=64)
     service_id: str = Field(min_length=1, max_length=64)
-    start: str
+    start: Instant
 
 
 class BookSlot(Command):
     hold_id: Optional[str] = Field(default=None, min_length=1, max_length=64)
     provider_id: Optional[str] = Field(default=None, min_length=1, max_length=64)
     service_id: Optional[str] = Field(default=None, min_length=1, max_length=64)
-    start: Optional[str] = None
-    note: Optional[str] = Field(default=None, max_length=1000)
+    start: Optional[Instant] = None
+    note: Optional[Note] = None
 
     @model_validator(mode="after")
     def _one_way(self) -> "BookSlot":
@@ -195,11 +265,11 @@ class BookSlot(Command):
 
 
 class CancelBooking(Command):
-    reason: Optional[str] = Field(default=None, max_length=500)
+    reason: Optional[Reason] = None
 
 
 class RescheduleBooking(Command):
-    start: str
+    start: Instant
 
 
 @dataclass(frozen=True)

@@ -144,7 +144,7 @@ def _parse_weekly(value: Any) -> Dict[str, Tuple[Interval, ...]]:
     weekly = {}
     for day, intervals in value.items():
         if day not in WEEKDAYS:
-            raise InvalidRequest(f"weekly.{day}: unknown day; use {', '.join(WEEKDAYS)}")
+            raise InvalidRequest(f"{_join('weekly', day)}: unknown day; use {', '.join(WEEKDAYS)}")
         weekly[day] = _parse_day(intervals, f"weekly.{day}")
     return weekly
 
@@ -224,7 +224,9 @@ def _reject_unknown_keys(document: Mapping[Any, Any], allowed: Sequence[str], pa
 
 
 def _join(path: str, key: object) -> str:
-    return f"{path}.{key}" if path else str(key)
+    # A key that is empty, padded or not printable (a lone surrogate, a control character) is shown quoted.
+    label = key if isinstance(key, str) and key.isprintable() and key and key.strip() == key else repr(key)
+    return f"{path}.{label}" if path else label
 
 
 def _intervals_document(intervals: Iterable[Interval]) -> List[Dict[str, str]]:

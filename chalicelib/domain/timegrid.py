@@ -18,13 +18,22 @@ SLOT = timedelta(minutes=SLOT_MINUTES)
 
 UTC = timezone.utc
 
-# [0-9] rather than \d, which also matches non-ASCII digits such as "２".
+# [0-9] rather than \d, which also matches non-ASCII digits such as "２". Nanoseconds at most.
 _INSTANT = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?"
+    r"(?P<year>[0-9]{4})-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
     r"(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})?"
 )
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DATE = re.compile(r"(?P<year>[0-9]{4})-[0-9]{2}-[0-9]{2}")
 _INSTANT_EXAMPLE = "2026-12-01T09:00:00Z"
+
+# The instants and dates the API accepts (docs/input-limits.md). Both ends lie centuries inside what
+# datetime can hold, so a local day, a booking window or a slot walk near either end never overflows.
+FIRST_DATE = date(1970, 1, 1)
+LAST_DATE = date(2999, 12, 31)
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+_INSTANT_RANGE = "from 1970-01-01T00:00:00Z to 2999-12-31T23:59:59Z"
+_DATE_RANGE = "from 1970-01-01 to 2999-12-31"
 
 # Names that load on this host but do not denote a real place: "localtime" is the host's
 # own zone, "Factory" is tzdata's "zone not configured" placeholder.
@@ -32,42 +41,69 @@ _NOT_PROVIDER_ZONES = frozenset({"localtime", "Factory"})
 
 
 def parse_instant(value: object, field: str) -> datetime:
-    """Parse an RFC 3339 date-time with an offset into an aware UTC datetime."""
+    """Parse an RFC 3339 date-time with an offset, within the supported range, into an aware UTC datetime."""
+    try:
+        return read_instant(value)
+    except ValueError as error:
+        raise InvalidRequest(f"{field}: {error}") from None
+
+
+def read_instant(value: object) -> datetime:
+    """Like parse_instant, but a ValueError says what is wrong without naming a field (for models)."""
     match = _INSTANT.fullmatch(value) if isinstance(value, str) else None
     if match is None:
-        raise InvalidRequest(
-            f"{field}: must be an RFC 3339 date-time with seconds and an offset, e.g. {_INSTANT_EXAMPLE}"
-        )
+        raise ValueError(f"must be an RFC 3339 date-time with seconds and an offset, e.g. {_INSTANT_EXAMPLE}")
     if match.group("offset") is None:
-        raise InvalidRequest(
-            f'{field}: must include a UTC offset ("Z" or +HH:MM), e.g. {_INSTANT_EXAMPLE}'
-        )
+        raise ValueError(f'must include a UTC offset ("Z" or +HH:MM), e.g. {_INSTANT_EXAMPLE}')
+    # An offset moves an instant by less than a day: years outside 1969-3000 are out of range whatever
+    # it says, and refusing them before any arithmetic keeps datetime's year 1 and 9999 out of reach.
+    if not FIRST_DATE.year - 1 <= int(match.group("year")) <= LAST_DATE.year + 1:
+        raise ValueError(f"must be a date-time {_INSTANT_RANGE}, e.g. {_INSTANT_EXAMPLE}")
     try:
-        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        raise InvalidRequest(
-            f"{field}: {value!r} is not a valid date-time, e.g. {_INSTANT_EXAMPLE}"
-        ) from None
+        parsed = datetime.fromisoformat(value.upper().replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid date-time, e.g. {_INSTANT_EXAMPLE}") from None
+    if not EARLIEST <= parsed <= LATEST:
+        raise ValueError(f"must be a date-time {_INSTANT_RANGE}, e.g. {_INSTANT_EXAMPLE}")
+    return parsed
 
 
 def parse_date(value: object, field: str) -> date:
-    """Parse a strict YYYY-MM-DD calendar date."""
+    """Parse a strict YYYY-MM-DD calendar date within the supported range."""
+    try:
+        return read_date(value)
+    except ValueError as error:
+        raise InvalidRequest(f"{field}: {error}") from None
+
+
+def read_date(value: object) -> date:
+    """Like parse_date, but a ValueError says what is wrong without naming a field (for models)."""
     # date.fromisoformat alone would also accept "20261201" and "2026-W49-2".
-    if not isinstance(value, str) or _DATE.fullmatch(value) is None:
-        raise InvalidRequest(f"{field}: must be a date YYYY-MM-DD, e.g. 2026-12-01")
+    match = _DATE.fullmatch(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError("must be a date YYYY-MM-DD, e.g. 2026-12-01")
+    if not FIRST_DATE.year <= int(match.group("year")) <= LAST_DATE.year:
+        raise ValueError(f"must be a date {_DATE_RANGE}, e.g. 2026-12-01")
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise InvalidRequest(f"{field}: {value} is not a calendar date") from None
+        raise ValueError(f"{value} is not a calendar date") from None
 
 
 def parse_zone(value: object, field: str = "timezone") -> ZoneInfo:
     """Parse an IANA time zone name such as Europe/London."""
+    try:
+        return read_zone(value)
+    except ValueError as error:
+        raise InvalidRequest(f"{field}: {error}") from None
+
+
+def read_zone(value: object) -> ZoneInfo:
+    """Like parse_zone, but a ValueError says what is wrong without naming a field (for models)."""
     # Checking the known names first means odd keys ("../x", "", "right/UTC", huge strings)
     # never reach the file system, where ZoneInfo would raise a variety of errors.
     if not isinstance(value, str) or value not in _zone_names():
-        raise InvalidRequest(f"{field}: must be an IANA time zone name, e.g. Europe/London")
+        raise ValueError("must be an IANA time zone name, e.g. Europe/London")
     return ZoneInfo(value)
 
 

@@ -504,7 +504,7 @@ def test_a_cursor_the_server_never_issued_is_not_a_5xx(world, path, who):
 ], ids=["availability-9999", "availability-to-9999", "availability-0001", "me-bookings-to-9999",
         "me-bookings-from-0001", "provider-bookings-to-9999", "provider-bookings-from-first-instant"])
 def test_dates_at_the_edge_of_the_calendar_are_400(world, path, who, word):
-    """The first and last years a date can name: date arithmetic on them overflows; refused, never a 5xx."""
+    """The first and last years a date can name lie outside the supported 1970-2999: refused, never a 5xx."""
     assert_invalid(*world.send("GET", path, who), word)
 
 

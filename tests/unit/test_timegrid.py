@@ -136,6 +136,47 @@ def test_parse_date_rejects_dates_not_on_the_calendar(value):
     assert caught.value.message == f"from: {value} is not a calendar date"
 
 
+@pytest.mark.parametrize("value", [
+    "0002-01-01T00:00:00+23:59",  # year 2 by its text, year 1 in UTC
+    "9998-12-31T23:59:59-23:59",  # year 9998 by its text, 9999 in UTC
+    "1969-12-31T23:59:59Z",
+    "1970-01-01T00:59:59+01:00",
+    "2999-12-31T23:59:59-00:01",
+    "3000-01-01T00:00:00Z",
+    "0000-01-01T00:00:00Z",
+    "9999-12-31T23:59:59Z",
+])
+def test_parse_instant_refuses_instants_outside_the_supported_range(value):
+    with pytest.raises(InvalidRequest) as caught:
+        parse_instant(value, "start")
+
+    assert caught.value.message == (
+        "start: must be a date-time from 1970-01-01T00:00:00Z to 2999-12-31T23:59:59Z, e.g. 2026-12-01T09:00:00Z")
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("1970-01-01T00:00:00Z", utc(1970, 1, 1)),
+    ("1970-01-01T01:00:00+01:00", utc(1970, 1, 1)),
+    ("2999-12-31T23:59:59.999999999Z", utc(2999, 12, 31, 23, 59, 59, 999999)),
+    ("3000-01-01T00:00:00+00:01", utc(2999, 12, 31, 23, 59)),
+])
+def test_parse_instant_takes_the_ends_of_the_supported_range(value, expected):
+    assert parse_instant(value, "start") == expected
+
+
+@pytest.mark.parametrize("value", ["0001-01-01", "1969-12-31", "3000-01-01", "9999-12-31", "0000-02-30"])
+def test_parse_date_refuses_dates_outside_the_supported_range(value):
+    with pytest.raises(InvalidRequest) as caught:
+        parse_date(value, "from")
+
+    assert caught.value.message == "from: must be a date from 1970-01-01 to 2999-12-31, e.g. 2026-12-01"
+
+
+def test_parse_date_takes_the_ends_of_the_supported_range():
+    assert parse_date("1970-01-01", "from") == date(1970, 1, 1)
+    assert parse_date("2999-12-31", "to") == date(2999, 12, 31)
+
+
 # --- parse_zone ----------------------------------------------------------------------------
 
 
