@@ -68,7 +68,7 @@ def _list(index, partition: str, start: datetime, end: datetime, status: Optiona
     low, high = format_utc(start), format_utc(end)
     condition = getattr(BookingItem, sort_key).between(low, high + "~")
     result = index.query(partition, condition, filter_condition=(BookingItem.status == status) if status else None,
-                         limit=limit, last_evaluated_key=decode_cursor(cursor, index.Meta.index_name))
+                         limit=limit, last_evaluated_key=decode_cursor(cursor, index.Meta.index_name, partition))
     return read_page(result, _booking, cursor, index.Meta.index_name)
 
 

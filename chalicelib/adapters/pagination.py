@@ -32,8 +32,12 @@ def key_attributes(listing: str) -> FrozenSet[str]:
     return frozenset({PARTITION_KEY, SORT_KEY})
 
 
-def decode_cursor(cursor: Optional[str], listing: str) -> Optional[Dict[str, Any]]:
-    """The LastEvaluatedKey inside a cursor of this listing; 400 when it was not one of ours."""
+def decode_cursor(cursor: Optional[str], listing: str, partition: str) -> Optional[Dict[str, Any]]:
+    """The LastEvaluatedKey inside a cursor of this listing and partition; 400 when it was not one of ours.
+
+    The partition is the one the query reads (a customer's, a provider's): a cursor of another partition
+    would let one caller page through another's list.
+    """
     if not cursor:
         return None
     try:
@@ -47,9 +51,12 @@ def decode_cursor(cursor: Optional[str], listing: str) -> Optional[Dict[str, Any
         if not isinstance(key, dict) or set(key) != key_attributes(listing) or not all(
                 map(_is_key_value, key.values())):
             raise ValueError(key)
-        return key
     except (ValueError, TypeError, RecursionError):
         raise InvalidRequest(_NOT_OURS) from None
+    partition_key = f"{listing}pk" if listing in (GSI1, GSI2) else PARTITION_KEY
+    if key[partition_key]["S"] != partition:
+        raise InvalidRequest(_OTHER_LIST)
+    return key
 
 
 def _is_key_value(value: Any) -> bool:
@@ -61,9 +68,7 @@ def _is_key_value(value: Any) -> bool:
 
 def read_page(result, convert: Callable[[Any], T], cursor: Optional[str],
               listing: str) -> Tuple[List[T], Optional[str]]:
-    """The items of one query page and the next cursor; 400 when the cursor belongs to another list."""
-    if cursor:
-        _same_partition(result, cursor, listing)
+    """The items of one query page and the next cursor; 400 when DynamoDB refuses the cursor's key."""
     try:
         items = [convert(item) for item in result]
     except QueryError as error:
@@ -71,15 +76,3 @@ def read_page(result, convert: Callable[[Any], T], cursor: Optional[str],
             raise InvalidRequest(_OTHER_LIST)
         raise
     return items, encode_cursor(result.last_evaluated_key, listing)
-
-
-def _same_partition(result, cursor: str, listing: str) -> None:
-    """400 unless the cursor continues the partition the query reads (a customer's, a provider's)."""
-    key = decode_cursor(cursor, listing)
-    partition_key = f"{listing}pk" if listing in (GSI1, GSI2) else PARTITION_KEY
-    # The query has not run yet (pynamodb reads lazily): compare with the partition it will read, as kept
-    # by pynamodb's page iterator, so no adapter can forget the check. Unknown means refused.
-    arguments = getattr(getattr(result, "page_iter", None), "_args", None)
-    queried = arguments[0] if arguments else None
-    if queried is None or key[partition_key]["S"] != queried:
-        raise InvalidRequest(_OTHER_LIST)

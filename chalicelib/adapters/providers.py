@@ -322,5 +322,5 @@ def list_blocks(provider_id: str, limit: int, cursor: Optional[str]) -> Tuple[Li
     """A page of a provider's blocks."""
     pk, _ = BlockItem.key(provider_id, "")
     result = BlockItem.query(pk, BlockItem.sk.startswith(BlockItem.PREFIX), limit=limit,
-                             last_evaluated_key=decode_cursor(cursor, "blocks"))
+                             last_evaluated_key=decode_cursor(cursor, "blocks", pk))
     return read_page(result, _block, cursor, "blocks")

@@ -37,7 +37,7 @@ from chalicelib.domain.model import (
     Provider,
     RescheduleBooking,
 )
-from chalicelib.domain.timegrid import format_utc, local_day_bounds, parse_date, parse_instant
+from chalicelib.domain.timegrid import EARLIEST, LATEST, format_utc, local_day_bounds, parse_date, parse_instant
 from chalicelib.domain.views import booking_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock, timing
@@ -73,6 +73,8 @@ def book(caller: Caller, idempotency_key: Optional[str], command: BookSlot) -> A
     """Book the time (directly or from a hold); the same key and body give the first answer again."""
     if not idempotency_key or len(idempotency_key) > MAX_KEY_LENGTH:
         raise InvalidRequest(f"Idempotency-Key header: required, 1 to {MAX_KEY_LENGTH} characters")
+    if not idempotency_key.isascii() or not idempotency_key.isprintable():
+        raise InvalidRequest("Idempotency-Key header: printable ASCII only, e.g. a UUID")
     request_hash = _request_hash(command)
     now = clock.now()
     stored = booking_store.get_idempotent_answer(caller.user_id, idempotency_key)
@@ -238,8 +240,8 @@ def _range(value_from: Optional[str], value_to: Optional[str], tz: ZoneInfo) -> 
             bounds = local_day_bounds(parse_date(text, name), tz)
             return bounds[1] - timedelta(seconds=1) if end else bounds[0]
         return parse_instant(text, name)
-    start = bound(value_from, "from", False) or datetime(2000, 1, 1, tzinfo=timezone.utc)
-    end = bound(value_to, "to", True) or datetime(2100, 1, 1, tzinfo=timezone.utc)
+    start = bound(value_from, "from", False) or EARLIEST
+    end = bound(value_to, "to", True) or LATEST
     if end < start:
         raise InvalidRequest("to: must not be before from")
     return start, end
