@@ -1,4 +1,8 @@
-"""Daily: write the slots of the local day that just entered each provider's 60-day horizon."""
+"""Hourly (and at start in the local stack): write the local days that entered each provider's 60-day horizon.
+
+Hourly, not daily: each provider's new day begins at its own local midnight, so every time zone gets
+its day within the hour.
+"""
 from chalicelib.observability import scheduled_job
 from chalicelib.service.schedule import roll_all_horizons
 
