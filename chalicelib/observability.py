@@ -1,7 +1,7 @@
 """One place for the logger, metrics and tracing every function shares.
 
 Entry points import this module before anything else of the app: it quiets PynamoDB's import-time
-notice, which must happen before PynamoDB is first imported.
+notice, which only works before PynamoDB is first imported.
 """
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ SERVICE = "marketplace"
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace="Marketplace", service=SERVICE)
 
-# pynamodb.settings logs at INFO, on import, that no /etc/pynamodb override file exists.
+# Notices, not events: pynamodb.settings logs on import that no /etc/pynamodb override file exists,
+# botocore.credentials where each new session found its credentials.
 logging.getLogger("pynamodb.settings").setLevel(logging.WARNING)
+logging.getLogger("botocore.credentials").setLevel(logging.WARNING)
 
 H = TypeVar("H", bound=Callable[..., Any])
 

@@ -71,5 +71,7 @@ def test_a_scheduled_job_publishes_its_metrics_even_when_it_fails(capsys, monkey
     assert json.loads(capsys.readouterr().out)["LapsedHoldReleased"] == [2.0]
 
 
-def test_pynamodb_settings_notice_is_not_logged():
-    assert not logging.getLogger("pynamodb.settings").isEnabledFor(logging.INFO)
+@pytest.mark.parametrize("notices", ["pynamodb.settings", "botocore.credentials"])
+def test_library_notices_are_not_logged(notices):
+    assert not logging.getLogger(notices).isEnabledFor(logging.INFO)
+    assert logging.getLogger(notices).isEnabledFor(logging.WARNING)
