@@ -20,13 +20,18 @@ HEALTH_EVENT = {
 }
 
 
-def run(code: str, **extra_env: str) -> dict:
-    """Run `code` in a fresh interpreter of this virtualenv; it prints one JSON line last."""
+def python(code: str, **extra_env: str) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter of this virtualenv, every warning shown."""
     env = {**lambda_environment("dev"), **extra_env}
-    result = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], cwd=ROOT, env=env,
+    result = subprocess.run([sys.executable, "-W", "always", "-c", textwrap.dedent(code)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return result
+
+
+def run(code: str, **extra_env: str) -> dict:
+    """Run `code` in a fresh interpreter; it prints one JSON line last."""
+    return json.loads(python(code, **extra_env).stdout.strip().splitlines()[-1])
 
 
 @pytest.mark.parametrize("module", ENTRY_POINTS)
@@ -59,3 +64,24 @@ def test_where_tracing_is_off_no_request_loads_xray():
         print(json.dumps({{"status": response["statusCode"], "xray": "aws_xray_sdk" in sys.modules}}))
     """, POWERTOOLS_TRACE_DISABLED="true")
     assert answer == {"status": 200, "xray": False}
+
+
+@pytest.mark.parametrize("module", ENTRY_POINTS)
+def test_a_cold_start_logs_no_library_notice(module):
+    result = python(f"""
+        import logging
+        logging.basicConfig(level=logging.INFO)
+        import {module}
+    """)
+    assert result.stdout + result.stderr == ""
+
+
+def test_a_request_that_records_no_metrics_warns_nothing():
+    result = python(f"""
+        import logging
+        logging.basicConfig(level=logging.INFO)
+        import app
+        for _ in range(2):
+            assert app.app({HEALTH_EVENT!r}, None)["statusCode"] == 200
+    """, POWERTOOLS_TRACE_DISABLED="true", POWERTOOLS_METRICS_DISABLED="true", POWERTOOLS_LOG_LEVEL="WARNING")
+    assert result.stdout + result.stderr == ""
