@@ -38,7 +38,7 @@ def count(name: str, value: int = 1) -> None:
 def flush_metrics() -> None:
     """Publish the metrics recorded since the last flush; nothing at all when none were."""
     if not metrics.metric_set:
-        return  # Powertools would warn "No application metrics to publish" on every request.
+        return  # Powertools would warn "No application metrics to publish".
     metrics.flush_metrics()
     # With POWERTOOLS_METRICS_DISABLED, Powertools neither prints nor forgets them.
     metrics.clear_metrics()
