@@ -1,20 +1,21 @@
 """Configuration, read once from the environment through one model."""
 from __future__ import annotations
 
+import dataclasses
+import os
 from functools import lru_cache
-from typing import Optional
+from typing import Mapping, Optional
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+# A dataclass, not pydantic(-settings): reading a dozen strings must not put pydantic's import
+# (~60 ms) on the cold path of a function that would otherwise not need it.
 
 
-class Settings(BaseSettings):
-    """Every setting the functions read; names are the environment variables."""
-
-    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """Every setting the functions read; each field is read from its name in capitals (STAGE, ...)."""
 
     stage: str = "local"
-    aws_region: str = Field(default="eu-west-1", validation_alias="AWS_REGION")
+    aws_region: str = "eu-west-1"
     table_name: str = "marketplace-local"
     # Set only where AWS is emulated (the local stage); boto3 and PynamoDB honour it too.
     aws_endpoint_url: Optional[str] = None
@@ -31,6 +32,19 @@ class Settings(BaseSettings):
     idempotency_ttl_hours: int = 24
     max_body_bytes: int = 16_384
 
+    @classmethod
+    def from_environment(cls, environ: Optional[Mapping[str, str]] = None) -> Settings:
+        """The settings an environment (by default this process's) sets; the rest keep their defaults."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for field in dataclasses.fields(cls):
+            name = field.name.upper()
+            if name not in environ:
+                continue
+            is_int = field.type in (int, "int")
+            values[field.name] = _whole_number(name, environ[name]) if is_int else environ[name]
+        return cls(**values)
+
     @property
     def issuer(self) -> str:
         """The `iss` every ID token of the pool carries."""
@@ -46,7 +60,14 @@ class Settings(BaseSettings):
         return f"{self.issuer}/.well-known/jwks.json"
 
 
+def _whole_number(name: str, text: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"environment variable {name}: a whole number, not {text!r}") from None
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """The process-wide settings."""
-    return Settings()
+    return Settings.from_environment()

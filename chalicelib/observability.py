@@ -1,14 +1,83 @@
-"""One place for the logger, metrics and tracer every function shares."""
+"""One place for the logger, metrics and tracing every function shares.
+
+Entry points import this module before anything else of the app: it quiets PynamoDB's import-time
+notice, which only works before PynamoDB is first imported.
+"""
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+import functools
+import logging
+import os
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
-logger = Logger(service="marketplace")
-metrics = Metrics(namespace="Marketplace", service="marketplace")
-tracer = Tracer(service="marketplace")
+from aws_lambda_powertools.logging import Logger
+from aws_lambda_powertools.metrics import Metrics, MetricUnit
+from aws_lambda_powertools.shared.functions import strtobool
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.tracing import Tracer
+
+SERVICE = "marketplace"
+
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace="Marketplace", service=SERVICE)
+
+# Notices, not events: pynamodb.settings logs on import that no /etc/pynamodb override file exists,
+# botocore.credentials where each new session found its credentials.
+logging.getLogger("pynamodb.settings").setLevel(logging.WARNING)
+logging.getLogger("botocore.credentials").setLevel(logging.WARNING)
+
+H = TypeVar("H", bound=Callable[..., Any])
 
 
 def count(name: str, value: int = 1) -> None:
     """Record one occurrence of a past-tense business metric (e.g. BookingConfirmed)."""
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def flush_metrics() -> None:
+    """Publish the metrics recorded since the last flush; nothing at all when none were."""
+    if not metrics.metric_set:
+        return  # Powertools would warn "No application metrics to publish".
+    metrics.flush_metrics()
+    # With POWERTOOLS_METRICS_DISABLED, Powertools neither prints nor forgets them.
+    metrics.clear_metrics()
+
+
+def tracing_enabled() -> bool:
+    """Whether this process traces to X-Ray: in Lambda, unless POWERTOOLS_TRACE_DISABLED (Powertools' rule)."""
+    if strtobool(os.getenv("POWERTOOLS_TRACE_DISABLED", "false")):
+        return False
+    in_lambda = bool(os.getenv("LAMBDA_TASK_ROOT"))
+    emulated = bool(os.getenv("AWS_SAM_LOCAL") or os.getenv("AWS_CHALICE_CLI_MODE"))
+    return in_lambda and not emulated
+
+
+@functools.lru_cache(maxsize=1)
+def get_tracer() -> Tracer:
+    """The shared Powertools tracer; creating it imports the X-Ray SDK and patches botocore."""
+    from aws_lambda_powertools.tracing import Tracer
+
+    # Every AWS call, PynamoDB's included, goes through botocore; patching all that X-Ray supports
+    # would also import and patch requests, sqlite3 and more, which the functions do not use.
+    return Tracer(service=SERVICE, patch_modules=("botocore",))
+
+
+def start_tracing() -> None:
+    """Trace this process's AWS calls where tracing is on; the first call pays for the X-Ray SDK."""
+    if tracing_enabled():
+        get_tracer()
+
+
+def scheduled_job(handler: H) -> H:
+    """Wrap a scheduled Lambda handler: traced where tracing is on, its metrics published after each run."""
+
+    @functools.wraps(handler)
+    def run(event: Any, context: Any) -> Any:
+        start_tracing()
+        try:
+            return handler(event, context)
+        finally:
+            flush_metrics()
+
+    return run  # type: ignore[return-value]

@@ -2,8 +2,9 @@
 
     python -m local.scheduler
 
-Calls ``scheduled.release_holds.handler`` every 30 seconds and ``scheduled.roll_horizon.handler``
-at start and then every hour, with the same ``({}, None)`` a scheduled Lambda gets. The job
+Calls ``scheduled.release_holds.handler`` every 30 seconds (deployed: every minute, EventBridge's
+shortest rate) and ``scheduled.roll_horizon.handler`` at start and then every hour (deployed:
+hourly), with the same ``({}, None)`` a scheduled Lambda gets. The job
 modules are imported at call time, so an edit is picked up on the next run and a module that does
 not import yet only logs an error. A failing job is logged and retried on its next turn; it never
 stops the loop. SIGTERM or SIGINT stops it.

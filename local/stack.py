@@ -392,7 +392,7 @@ class Stack:
         try:
             python_shown = str(python.relative_to(ROOT)) if python.is_absolute() else str(python)
         except ValueError:
-            python_shown = "python3"
+            python_shown = str(python)  # a python3 from PATH may lack boto3; this one has it
         token_py = (
             f"{python_shown} -c 'import boto3; print(boto3.client(\"cognito-idp\", "
             f"endpoint_url=\"{self.aws_endpoint_url}\", region_name=\"{REGION}\", "
@@ -424,7 +424,7 @@ class Stack:
             "\n"
             "  An ID token for the demo provider:\n"
             f"    TOKEN=$({token_py})\n"
-            f"    curl -H \"Authorization: Bearer $TOKEN\" {self.api_url}/v1/config\n"
+            f"    curl -H \"Authorization: Bearer $TOKEN\" {self.api_url}/v1/me/bookings\n"
             "  or with curl only (the token is AuthenticationResult.IdToken):\n"
             f"    {token_curl}\n"
             "\n"

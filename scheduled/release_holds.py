@@ -1,9 +1,12 @@
-"""Every minute: free the slots of lapsed holds (reads already ignore them; this tidies the table)."""
-from chalicelib.observability import metrics
+"""Every minute when deployed, every 30 s in the local stack: free the slots of lapsed holds.
+
+Reads already treat a lapsed hold's slots as free; this only tidies the table.
+"""
+from chalicelib.observability import scheduled_job
 from chalicelib.service.holds import release_lapsed_holds
 
 
-@metrics.log_metrics
+@scheduled_job
 def handler(event, context):
     """Release every hold whose time has passed."""
     return {"released": release_lapsed_holds()}

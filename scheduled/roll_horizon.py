@@ -1,9 +1,13 @@
-"""Daily: write the slots of the local day that just entered each provider's 60-day horizon."""
-from chalicelib.observability import metrics
+"""Hourly (and at start in the local stack): write the local days that entered each provider's 60-day horizon.
+
+Hourly, not daily: each provider's new day begins at its own local midnight, so every time zone gets
+its day within the hour.
+"""
+from chalicelib.observability import scheduled_job
 from chalicelib.service.schedule import roll_all_horizons
 
 
-@metrics.log_metrics
+@scheduled_job
 def handler(event, context):
     """Roll every provider's slot horizon forward."""
     return roll_all_horizons()
