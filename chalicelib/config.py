@@ -41,8 +41,13 @@ class Settings:
             name = field.name.upper()
             if name not in environ:
                 continue
-            is_int = field.type in (int, "int")
-            values[field.name] = _whole_number(name, environ[name]) if is_int else environ[name]
+            text = environ[name]
+            if field.type in (int, "int"):
+                values[field.name] = _number(name, text, int, "a whole number")
+            elif field.type in (float, "float"):
+                values[field.name] = _number(name, text, float, "a number")
+            else:
+                values[field.name] = text
         return cls(**values)
 
     @property
@@ -60,11 +65,11 @@ class Settings:
         return f"{self.issuer}/.well-known/jwks.json"
 
 
-def _whole_number(name: str, text: str) -> int:
+def _number(name: str, text: str, kind: type, what: str):
     try:
-        return int(text.strip())
+        return kind(text.strip())
     except ValueError:
-        raise ValueError(f"environment variable {name}: a whole number, not {text!r}") from None
+        raise ValueError(f"environment variable {name}: {what}, not {text!r}") from None
 
 
 @lru_cache(maxsize=1)

@@ -3,8 +3,9 @@
     python -m local.scheduler
 
 Calls ``scheduled.release_holds.handler`` every 30 seconds (deployed: every minute, EventBridge's
-shortest rate) and ``scheduled.roll_horizon.handler`` at start and then every hour (deployed:
-hourly), with the same ``({}, None)`` a scheduled Lambda gets. The job
+shortest rate), ``scheduled.finish_syncs.handler`` at start and every 15 seconds (deployed: every
+minute) and ``scheduled.roll_horizon.handler`` at start and then every hour (deployed: hourly), with
+the same ``({}, None)`` a scheduled Lambda gets. A job that found nothing to do logs nothing. The job
 modules are imported at call time, so an edit is picked up on the next run and a module that does
 not import yet only logs an error. A failing job is logged and retried on its next turn; it never
 stops the loop. SIGTERM or SIGINT stops it.
@@ -42,9 +43,15 @@ class Job:
         except Exception:  # noqa: BLE001 - a failing job must not stop the schedule
             log.error("job %s failed:\n%s", self.module, traceback.format_exc().rstrip())
             return
-        log.info(
-            "job %s done in %.2fs: %s", self.module, time.monotonic() - started, _short(result)
-        )
+        # A job that found nothing to do says nothing: the log shows what happened, not the clock ticking.
+        if _did_something(result):
+            log.info("job %s done in %.2fs: %s", self.module, time.monotonic() - started, _short(result))
+
+
+def _did_something(result: Any) -> bool:
+    if isinstance(result, dict):
+        return any(bool(value) for value in result.values())
+    return bool(result)
 
 
 def _short(value: Any, limit: int = 300) -> str:
@@ -52,10 +59,11 @@ def _short(value: Any, limit: int = 300) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def default_jobs(release_every: float = 30.0, roll_every: float = 3600.0) -> List[Job]:
+def default_jobs(release_every: float = 30.0, roll_every: float = 3600.0, sync_every: float = 15.0) -> List[Job]:
     return [
         Job("scheduled.roll_horizon", every=roll_every, run_at_start=True),
         Job("scheduled.release_holds", every=release_every, run_at_start=False),
+        Job("scheduled.finish_syncs", every=sync_every, run_at_start=True),
     ]
 
 
@@ -81,6 +89,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.scheduler", description=__doc__.split("\n")[0])
     parser.add_argument("--release-holds-every", type=float, default=30.0, help="seconds")
     parser.add_argument("--roll-horizon-every", type=float, default=3600.0, help="seconds")
+    parser.add_argument("--finish-syncs-every", type=float, default=15.0, help="seconds")
     args = parser.parse_args(argv)
 
     logging.basicConfig(
@@ -98,7 +107,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         args.release_holds_every,
         args.roll_horizon_every,
     )
-    run(default_jobs(args.release_holds_every, args.roll_horizon_every), stop)
+    run(default_jobs(args.release_holds_every, args.roll_horizon_every, args.finish_syncs_every), stop)
     log.info("scheduler stopped")
     return 0
 

@@ -1,9 +1,13 @@
-"""Every minute: finish laying out slots for schedule changes a request could not finish in its time."""
-from chalicelib.observability import metrics
+"""Every minute when deployed, every 15 s in the local stack: finish laying out slots for schedule changes.
+
+A working-hours or zone change lays out its slots within its request's time budget; what is left (or what a
+request that died left) is finished here. Until then those days offer fewer starts, never more.
+"""
+from chalicelib.observability import scheduled_job
 from chalicelib.service.schedule import finish_all_syncs
 
 
-@metrics.log_metrics
+@scheduled_job
 def handler(event, context):
     """Bring every provider's pending days in line with its saved working hours."""
     return finish_all_syncs()

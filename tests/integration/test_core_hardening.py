@@ -266,11 +266,10 @@ def test_a_crash_mid_change_never_opens_time_outside_the_saved_hours(client, sho
 
 def test_a_change_too_big_for_its_request_time_is_finished_by_the_job(client, shop, make_user, monkeypatch,
                                                                       fixed_clock):
-    from chalicelib.config import get_settings
-
     pid, owner = shop["pid"], shop["owner"]
     # Given a request may spend no time at all opening slots
-    monkeypatch.setattr(get_settings(), "schedule_sync_seconds", 0.0)
+    give_time = schedule_service.sync_deadline
+    monkeypatch.setattr(schedule_service, "sync_deadline", lambda: 0.0)
     # When hours widen from 09:00-17:00 to 07:00-19:00
     wide = {"weekly": {day: [{"start": "07:00", "end": "19:00"}] for day in WEEKDAYS}}
     assert call(client, "PUT", f"/v1/providers/{pid}/working-hours", owner, wide)[0] == 200
@@ -281,7 +280,7 @@ def test_a_change_too_big_for_its_request_time_is_finished_by_the_job(client, sh
     assert "2026-12-02T07:00:00Z" not in starts(client, shop, "2026-12-02")  # not opened yet: never more
     # And the scheduled job opens the rest
     from scheduled.finish_syncs import handler
-    monkeypatch.setattr(get_settings(), "schedule_sync_seconds", 60.0)
+    monkeypatch.setattr(schedule_service, "sync_deadline", give_time)
     assert handler({}, None) == {"finished": 1, "failed": 0}
     assert_slots_follow_hours(pid, saved, fixed_clock.now, exact=True)
     assert "2026-12-02T07:00:00Z" in starts(client, shop, "2026-12-02")
