@@ -14,8 +14,9 @@ import is CPU work, so on a quiet machine it matches the wall clock, and on a bu
 processes barely move it. `wall` is what a caller waits, and what other processes disturb.
 
 "first request traced" adds what the first request pays where tracing is on (Powertools' rule: in
-Lambda and POWERTOOLS_TRACE_DISABLED unset): the X-Ray SDK and its patches. It is reported, not
-checked against --max-ratio.
+Lambda and POWERTOOLS_TRACE_DISABLED unset): the X-Ray SDK and its patches. "first database request"
+adds what the first request that reads or writes DynamoDB pays: the adapters, imported on first use,
+and the process's one client. Both are reported, not checked against --max-ratio.
 
 --importtime MODULE runs `python -X importtime` and lists what MODULE loads beyond `import boto3`,
 grouped by the project module that imports it: where a lazy import would pay off.
@@ -41,9 +42,17 @@ BASELINE = "boto3"
 ENTRY_POINTS = ("app", "scheduled.release_holds", "scheduled.roll_horizon")
 PROJECT_PACKAGES = ("app", "chalicelib", "scheduled")
 TRACED = "app, first request traced"
+FIRST_DATA = "app, first database request"
+CLIENT_BASELINE = "boto3 + a DynamoDB client"
 STATEMENTS = {
     **{module: f"import {module}" for module in (BASELINE, *ENTRY_POINTS)},
     TRACED: "import app; from chalicelib.observability import start_tracing; start_tracing()",
+    # What a cold booking or availability request adds to the import: the adapters (PynamoDB, botocore)
+    # and the one DynamoDB client, built on first use.
+    # What any function that talks to DynamoDB pays at least: the fair baseline of the row above.
+    CLIENT_BASELINE: "import boto3; boto3.client('dynamodb')",
+    FIRST_DATA: ("import app; import chalicelib.adapters.bookings, chalicelib.adapters.slots; "
+                 "from chalicelib.adapters import dynamo; dynamo.client()"),
 }
 TIMER = ("import time; w, c = time.perf_counter(), time.process_time(); {statement}; "
          "print(time.perf_counter() - w, time.process_time() - c)")
@@ -221,7 +230,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"{ms:7.1f}  {importer:<34} {what}")
         return 0
 
-    names = [BASELINE, *ENTRY_POINTS] + ([] if args.no_tracing else [TRACED])
+    names = [BASELINE, *ENTRY_POINTS, CLIENT_BASELINE, FIRST_DATA] + ([] if args.no_tracing else [TRACED])
     print(f"cold start, stage {args.stage}, {args.runs} runs of each in fresh interpreters ...", file=sys.stderr)
     figures = measure(args.python, env, args.runs, names)
     by_clock = {
@@ -232,12 +241,15 @@ def main(argv: Optional[List[str]] = None) -> int:
     other = "wall" if args.clock == "cpu" else "cpu"
 
     print(f"\n{args.clock} time, best and median of {args.runs} runs ({other} best for comparison)")
-    print(f"{'import':<28} {'best ms':>8} {'median ms':>10} {other + ' best':>10} {'x boto3 (best)':>15}"
+    print(f"{'import':<30} {'best ms':>8} {'median ms':>10} {other + ' best':>10} {'x boto3 (best)':>15}"
           f" {'x boto3 (median of runs)':>25}")
     for name in names:
         r = results[name]
-        print(f"{name:<28} {r['best_ms']:8.1f} {r['median_ms']:10.1f} {by_clock[other][name]['best_ms']:10.1f}"
+        print(f"{name:<30} {r['best_ms']:8.1f} {r['median_ms']:10.1f} {by_clock[other][name]['best_ms']:10.1f}"
               f" {r['ratio_best']:15.2f} {r['ratio_median']:25.2f}")
+
+    first_request = round(results[FIRST_DATA]["best_ms"] / results[CLIENT_BASELINE]["best_ms"], 2)
+    print(f"\nfirst database request against a bare function with a DynamoDB client: {first_request:.2f}x")
 
     if args.json:
         path = Path(args.json)
@@ -253,6 +265,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "environment": sorted(k for k in env if k != "PATH"),
             "baseline": BASELINE,
             "results": results,
+            "first_database_request_ratio": first_request,
             "by_clock": by_clock,
         }, indent=2) + "\n")
         print(f"\nwritten to {path}")
