@@ -8,13 +8,11 @@ from typing import Any, Callable, Dict, FrozenSet, List, Optional, Tuple, TypeVa
 from pynamodb.exceptions import QueryError
 
 from chalicelib.adapters.table import GSI1, GSI2, PARTITION_KEY, SORT_KEY
-from chalicelib.domain.errors import InvalidRequest
+from chalicelib.domain.errors import NotOurCursor
 
 T = TypeVar("T")
 
 MAX_KEY_VALUE_LENGTH = 1024
-_NOT_OURS = "cursor: not a cursor from a previous answer; start again without it"
-_OTHER_LIST = "cursor: not a cursor of this list; start again without it"
 
 
 def encode_cursor(last_key: Optional[Dict[str, Any]], listing: str) -> Optional[str]:
@@ -52,10 +50,10 @@ def decode_cursor(cursor: Optional[str], listing: str, partition: str) -> Option
                 map(_is_key_value, key.values())):
             raise ValueError(key)
     except (ValueError, TypeError, RecursionError):
-        raise InvalidRequest(_NOT_OURS) from None
+        raise NotOurCursor() from None
     partition_key = f"{listing}pk" if listing in (GSI1, GSI2) else PARTITION_KEY
     if key[partition_key]["S"] != partition:
-        raise InvalidRequest(_OTHER_LIST)
+        raise NotOurCursor()
     return key
 
 
@@ -73,6 +71,6 @@ def read_page(result, convert: Callable[[Any], T], cursor: Optional[str],
         items = [convert(item) for item in result]
     except QueryError as error:
         if cursor and error.cause_response_code == "ValidationException":
-            raise InvalidRequest(_OTHER_LIST)
+            raise NotOurCursor()
         raise
     return items, encode_cursor(result.last_evaluated_key, listing)

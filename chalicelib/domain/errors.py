@@ -36,6 +36,12 @@ class InvalidRequest(DomainError):
     code = "invalid_request"
 
 
+class NotOurCursor(InvalidRequest):
+    """A list cursor the server did not give for this list."""
+
+    default_message = "cursor: not a cursor from a previous answer for this list; start again without it"
+
+
 class Unauthenticated(DomainError):
     code = "unauthenticated"
 

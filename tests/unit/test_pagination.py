@@ -63,11 +63,11 @@ def test_a_deeply_nested_cursor_is_refused():
 
 
 def test_a_cursor_continues_only_the_partition_the_query_reads():
-    with pytest.raises(InvalidRequest, match="^cursor: not a cursor of this list"):
+    with pytest.raises(InvalidRequest, match="^cursor: not a cursor from a previous answer for this list"):
         decode_cursor(encode_cursor(MINE, "gsi1"), "gsi1", "CUSTOMER#someone-else")
 
 
 def test_a_table_cursor_continues_only_its_partition():
     key = {"pk": {"S": "PROVIDER#p1"}, "sk": {"S": "BLOCK#b"}}
-    with pytest.raises(InvalidRequest, match="^cursor: not a cursor of this list"):
+    with pytest.raises(InvalidRequest, match="^cursor: not a cursor from a previous answer for this list"):
         decode_cursor(encode_cursor(key, "blocks"), "blocks", "PROVIDER#p2")
