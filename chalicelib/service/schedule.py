@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Dict, List, Optional, Set
 from zoneinfo import ZoneInfo
 
 from chalicelib.config import get_settings
@@ -16,6 +16,7 @@ from chalicelib.domain.timegrid import local_date
 from chalicelib.observability import count, logger
 from chalicelib.service import clock
 from chalicelib.service.access import owned_provider
+from chalicelib.service.catalog import extend_cards
 from chalicelib.service.concurrency import retry_on_stale
 from chalicelib.service.stores import provider_store, slot_store
 
@@ -141,7 +142,6 @@ def roll_horizon(provider_id: str) -> int:
         written = finish_sync(provider_id, sync_deadline()).written
         provider_store.set_horizon_end(provider_id, new_days[-1].isoformat())
         logger.info("Slot horizon rolled", provider_id=provider_id, days=len(new_days), slots=written)
-    from chalicelib.service.catalog import extend_cards
     extend_cards(provider_id)
     return written
 

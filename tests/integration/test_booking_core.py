@@ -3,46 +3,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from pynamodb.connection.base import Connection
 
 from chalicelib.adapters import slots as slot_store
-from tests.integration.conftest import call
+from tests.integration.conftest import WEEKDAYS, book, call, starts
 
 WRITE_OPERATIONS = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
-
-
-@pytest.fixture()
-def shop(client, make_user, fixed_clock):
-    """Given a London provider open 09:00-17:00 on weekdays with a 60-minute service (+15 buffer)."""
-    owner = make_user(provider=True)
-    status, provider, _ = call(client, "POST", "/v1/providers", owner, {
-        "name": "Spa", "categories": ["massage"], "location": {"lat": 51.5, "lon": -0.1},
-        "timezone": "Europe/London", "booking_rules": {"hold_minutes": 5, "cancel_cutoff_minutes": 60}})
-    assert status == 201, provider
-    pid = provider["provider_id"]
-    week = {day: [{"start": "09:00", "end": "17:00"}] for day in WEEKDAYS}
-    assert call(client, "PUT", f"/v1/providers/{pid}/working-hours", owner, {"weekly": week})[0] == 200
-    status, service, _ = call(client, "POST", f"/v1/providers/{pid}/services", owner, {
-        "name": "Massage", "category": "massage", "duration_minutes": 60, "buffer_minutes": 15,
-        "price": {"amount": 4500, "currency": "GBP"}})
-    assert status == 201
-    return {"owner": owner, "pid": pid, "sid": service["service_id"]}
-
-
-def starts(client, shop, day):
-    status, body, _ = call(client, "GET", f"/v1/providers/{shop['pid']}/availability"
-                                         f"?service_id={shop['sid']}&from={day}&to={day}")
-    assert status == 200, body
-    return [slot["start"] for slot in body["slots"]]
-
-
-def book(client, shop, user, start, key):
-    return call(client, "POST", "/v1/bookings", user,
-                {"provider_id": shop["pid"], "service_id": shop["sid"], "start": start}, {"Idempotency-Key": key})
-
-
 def test_creating_a_booking_makes_exactly_one_write_call(client, shop, make_user, monkeypatch):
     customer = make_user()
     calls = []

@@ -20,8 +20,7 @@ from chalicelib.adapters.transaction import Transaction
 from chalicelib.domain.schedule import WorkingHours, days_changed, working_slots
 from chalicelib.domain.sync import runs
 from chalicelib.service import schedule as schedule_service
-from tests.integration.conftest import call
-from tests.integration.test_booking_core import WEEKDAYS, book, shop, starts  # noqa: F401 (fixture)
+from tests.integration.conftest import WEEKDAYS, book, call, starts
 
 NINE_TO_FIVE = {"weekly": {day: [{"start": "09:00", "end": "17:00"}] for day in WEEKDAYS}}
 TEN_TO_TWO = {"weekly": {day: [{"start": "10:00", "end": "14:00"}] for day in WEEKDAYS}}
