@@ -11,18 +11,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-# Settings are read once per process: set them before anything of the app is imported.
-os.environ.update({
+import boto3
+from chalice.test import Client
+from moto import mock_aws
+from moto.utilities.utils import load_resource
+
+from chalicelib.adapters.table import create_table_request
+from chalicelib.service import clock
+from local import bootstrap, moto_patches
+
+ENVIRONMENT = {
     "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1", "TABLE_NAME": "marketplace-test",
     "STAGE": "test", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-})
-os.environ.pop("AWS_ENDPOINT_URL", None)
-
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
-from moto.utilities.utils import load_resource  # noqa: E402
+}
 
 
 def _serve_jwks() -> str:
@@ -44,15 +47,15 @@ def _serve_jwks() -> str:
     return f"http://127.0.0.1:{server.server_port}/jwks.json"
 
 
-os.environ["JWKS_URL"] = _serve_jwks()
-
-from chalice.test import Client  # noqa: E402
-
-from chalicelib.adapters.table import create_table_request  # noqa: E402
-from chalicelib.service import clock  # noqa: E402
-from local import bootstrap, moto_patches  # noqa: E402
-
-moto_patches.apply()
+@pytest.fixture(scope="session", autouse=True)
+def test_environment():
+    """The environment the app reads (lazily, on first use), with AWS emulated in-process and fake credentials."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in {**ENVIRONMENT, "JWKS_URL": _serve_jwks()}.items():
+            patch.setenv(name, value)
+        patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        moto_patches.apply()
+        yield
 
 
 class FixedClock:
