@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chalicelib.domain.errors import SlotUnavailable
-from chalicelib.domain.model import SlotState
+from chalicelib.domain.model import PatchProvider, SlotState
+from chalicelib.domain.schedule import WEEKDAYS as EVERY_DAY
 from chalicelib.domain.schedule import WorkingHours, days_changed, working_slots
 from chalicelib.domain.sync import runs
-from chalicelib.service import schedule
+from chalicelib.domain.timegrid import local_date, local_day_bounds
+from chalicelib.service import providers, schedule
 from tests.unit.conftest import ALICE, NOW, OWNER, at, open_shop, quarter_hours, weekly
 from tests.unit.fakes import Crash
 
@@ -26,6 +28,18 @@ def open_slots(state, shop) -> Set[datetime]:
 def working(hours: WorkingHours, tz: ZoneInfo = LONDON) -> Set[datetime]:
     """The slots the hours open over the horizon."""
     return {s for day in schedule.horizon(tz, NOW) for s in working_slots(hours, day, tz)}
+
+
+def within_horizon(slots: Set[datetime], tz: ZoneInfo) -> Set[datetime]:
+    days = schedule.horizon(tz, NOW)
+    first, end = local_day_bounds(days[0], tz)[0], local_day_bounds(days[-1], tz)[1]
+    return {s for s in slots if first <= s < end}
+
+
+def each_in_its_days_hours(slots: Set[datetime], hours: WorkingHours, tz: ZoneInfo) -> bool:
+    """Whether every slot is working time of its own local day."""
+    days = {local_date(s, tz) for s in slots}
+    return slots <= {s for day in days for s in working_slots(hours, day, tz)}
 
 
 def saved_hours(shop) -> WorkingHours:
@@ -106,3 +120,42 @@ def test_rolling_the_horizon_opens_the_days_that_entered_it(state, shop, fixed_c
     assert shop.starts("2027-02-02") == quarter_hours("2027-02-02T09:00", "2027-02-02T15:45")
     assert schedule.roll_horizon(shop.pid) == 0
 
+
+@pytest.mark.parametrize("zone, hours", [
+    ("America/New_York", weekly("18:00", "23:00", EVERY_DAY)),  # the evening before a run, seen from London
+    ("America/New_York", weekly("09:00", "17:00")),
+    ("Asia/Tokyo", weekly("00:00", "24:00", EVERY_DAY)),  # the morning after a run, seen from London
+    ("Asia/Tokyo", weekly("15:00", "23:00", EVERY_DAY)),  # London's last evening is Tokyo's day after the horizon
+])
+def test_a_zone_change_lays_the_hours_out_in_the_new_zone(state, zone, hours):
+    # Given a London provider with these hours
+    shop = open_shop(hours)
+    # When it moves to another zone
+    providers.patch_provider(OWNER, shop.pid, PatchProvider(timezone=zone))
+    # Then its slots are exactly the hours on the new zone's clock over the horizon, and none is open
+    # outside the hours of its own local day there
+    tz, saved = ZoneInfo(zone), WorkingHours.parse(hours)
+    assert within_horizon(open_slots(state, shop), tz) == working(saved, tz)
+    assert each_in_its_days_hours(open_slots(state, shop), saved, tz)
+    assert not state.schedules[shop.pid].pending and state.schedules[shop.pid].previous_timezone is None
+
+
+@pytest.mark.parametrize("phase, after", [("closing", 2), ("opening", 1)])
+def test_a_zone_change_that_dies_midway_never_opens_time_outside_the_saved_hours(state, phase, after):
+    hours = weekly("18:00", "23:00", EVERY_DAY)
+    shop, saved = open_shop(hours), WorkingHours.parse(hours)
+    new_york = ZoneInfo("America/New_York")
+    zone_change_writes = len(runs(set(schedule.horizon(LONDON, NOW)) | set(schedule.horizon(new_york, NOW))))
+    # When the move to New York dies at a slot write before, or after, the zone is saved
+    state.fail("write_working_time", after=after if phase == "closing" else zone_change_writes + after)
+    with pytest.raises(Crash):
+        providers.patch_provider(OWNER, shop.pid, PatchProvider(timezone="America/New_York"))
+    # Then no slot is open outside the hours on the clock of the zone saved
+    tz = ZoneInfo(state.schedules[shop.pid].timezone)
+    assert tz == (LONDON if phase == "closing" else new_york)
+    assert state.providers[shop.pid].timezone == tz.key
+    assert each_in_its_days_hours(open_slots(state, shop), saved, tz)
+    # And the job makes them converge
+    assert schedule.finish_all_syncs() == {"finished": 1, "failed": 0}
+    assert within_horizon(open_slots(state, shop), tz) == working(saved, tz)
+    assert each_in_its_days_hours(open_slots(state, shop), saved, tz)
