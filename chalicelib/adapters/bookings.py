@@ -8,7 +8,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.adapters import slots
-from chalicelib.adapters.models import BookingItem, HoldItem, IdempotencyItem
+from chalicelib.adapters.models import BlockItem, BookingItem, HoldItem, IdempotencyItem
 from chalicelib.adapters.pagination import decode_cursor, read_page
 from chalicelib.adapters.providers import block_item
 from chalicelib.adapters.transaction import Failure, Transaction, TransactionFailed
@@ -189,7 +189,7 @@ def commit_booking(booking: Booking, answer: IdempotentAnswer, hold: Optional[Ho
             raise IdempotencyRace(in_progress=False)
         if IDEMPOTENCY_LABEL in reasons.conflicted():
             raise IdempotencyRace(in_progress=True)
-        if hold is not None:
+        if HOLD_LABEL in reasons.failed():
             raise HoldExpired()
         raise SlotUnavailable()
 
@@ -270,10 +270,13 @@ def _booking_ids(failure: Failure) -> List[str]:
 
 
 def commit_block_delete(block: Block, still_blocked: Iterable[datetime]) -> None:
-    """Free the block's slots and delete it."""
+    """Free the block's slots and delete it, if both are as read."""
     tx = Transaction(f"unblock:{block.block_id}")
     for start in still_blocked:
         slots.release(tx, block.provider_id, start, block_id=block.block_id)
-    tx.delete("block", block_item(block))
-    tx.commit()
+    tx.delete("block", block_item(block), condition=BlockItem.pk.exists())
+    try:
+        tx.commit()
+    except TransactionFailed as failed:
+        raise StaleRead("the block changed since it was read") from failed
 

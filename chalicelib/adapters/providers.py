@@ -5,7 +5,7 @@ import json
 from datetime import date, datetime, timedelta
 from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from pynamodb.exceptions import DoesNotExist, PutError, UpdateError
+from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.adapters import dynamo
 from chalicelib.adapters.models import BlockItem, CardItem, ProviderItem, ScheduleItem, ServiceItem
@@ -109,6 +109,24 @@ def create_provider(provider: Provider, hours: WorkingHours, card: BookingCard, 
     tx.commit()
 
 
+def _profile_actions(provider: Provider, with_card: bool) -> list:
+    """The profile's own fields as SET actions: what a change of the profile writes, nothing more.
+
+    (A whole-item put would also write back `card_version`, `cards_through` and `horizon_end` as read,
+    undoing a service change or a horizon roll that committed meanwhile.)
+    """
+    actions = [ProviderItem.name.set(provider.name), ProviderItem.description.set(provider.description),
+               ProviderItem.categories.set(provider.categories), ProviderItem.lat.set(provider.lat),
+               ProviderItem.lon.set(provider.lon), ProviderItem.address.set(provider.address),
+               ProviderItem.timezone.set(provider.timezone), ProviderItem.updated_at.set(provider.updated_at),
+               ProviderItem.version.set(provider.version)]
+    actions += [getattr(ProviderItem, name).set(value) for name, value in provider.rules.model_dump().items()]
+    if with_card:
+        actions += [ProviderItem.card_version.set(provider.card_version),
+                    ProviderItem.cards_through.set(provider.cards_through)]
+    return actions
+
+
 def replace_provider(after: Provider, before: Provider, card: Optional[BookingCard] = None,
                      card_dates: Sequence[date] = (), zone_change: Optional[Tuple[int, Sequence[date]]] = None,
                      now: Optional[datetime] = None) -> None:
@@ -117,17 +135,19 @@ def replace_provider(after: Provider, before: Provider, card: Optional[BookingCa
     `zone_change` (schedule version read, local days to lay out again) moves the working hours to the new
     zone in the same transaction: a new schedule version, so any sync still working in the old zone stops.
     """
+    key = ProviderItem.key(after.provider_id)
     condition = ProviderItem.version == before.version
     if card is None:
         try:
-            _provider_item(after).save(condition=condition)
-        except PutError as error:
+            ProviderItem(*key).update(actions=_profile_actions(after, with_card=False), condition=condition)
+        except UpdateError as error:
             if error.cause_response_code == CONDITION_FAILED:
                 raise StaleRead("the provider changed since it was read") from error
             raise
         return
     tx = Transaction(f"provider:{after.provider_id}:v{before.version}")
-    tx.put("profile", _provider_item(after), condition=condition & (ProviderItem.card_version == before.card_version))
+    tx.update("profile", ProviderItem(*key), _profile_actions(after, with_card=True),
+              condition=condition & (ProviderItem.card_version == before.card_version))
     if zone_change is not None:
         version, days = zone_change
         tx.update("schedule", ScheduleItem(*ScheduleItem.key(after.provider_id)), [

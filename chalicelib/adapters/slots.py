@@ -80,8 +80,10 @@ def hold(tx: Transaction, provider_id: str, start: datetime, hold_id: str, expir
 def book(tx: Transaction, provider_id: str, start: datetime, booking_id: str, now: datetime,
          hold_id: Optional[str] = None):
     """Take a slot for a booking: a bookable one, or one still held by the given hold."""
+    # A held slot is booked only while still in working hours: hours closed during checkout win.
     condition = _bookable(now) if hold_id is None else (
-        (SlotItem.status == HELD) & (SlotItem.hold_id == hold_id) & (SlotItem.hold_expires > _epoch(now)))
+        (SlotItem.status == HELD) & (SlotItem.hold_id == hold_id) & (SlotItem.hold_expires > _epoch(now))
+        & (SlotItem.in_hours == True))  # noqa: E712 (a condition expression, not a comparison)
     tx.update(f"slot:{start.isoformat()}", _item(provider_id, start), [
         SlotItem.status.set(BOOKED), SlotItem.booking_id.set(booking_id), SlotItem.hold_id.remove(),
         SlotItem.hold_expires.remove()], condition=condition)

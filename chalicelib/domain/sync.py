@@ -14,7 +14,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.schedule import WorkingHours, working_slots
-from chalicelib.domain.timegrid import local_day_bounds
+from chalicelib.domain.timegrid import local_date, local_day_bounds
 
 MAX_RUN_DAYS = 7
 
@@ -52,10 +52,18 @@ def run_range(run: List[date], tz: ZoneInfo, previous_tz: Optional[ZoneInfo] = N
 
 
 def desired(hours: WorkingHours, run: List[date], tz: ZoneInfo, existing: Iterable[datetime]) -> Dict[datetime, bool]:
-    """Whether each slot of the run's range should be in working hours: existing ones off unless working."""
+    """Whether each slot read for the run should be in working hours: existing ones off unless working.
+
+    During a zone change the range read is widened to the run's days in the previous zone too, so it also
+    holds slots of the local days next to the run: those follow their own day's hours. (Taken as the run's,
+    they were closed: after a move west, the evening before each week's run lost its working time.)
+    """
+    existing = set(existing)
     wanted: Dict[datetime, bool] = {start: False for start in existing}
     for day in run:
         wanted.update({slot: True for slot in working_slots(hours, day, tz)})
+    for day in {local_date(start, tz) for start in existing} - set(run):
+        wanted.update({start: True for start in working_slots(hours, day, tz) if start in existing})
     return wanted
 
 

@@ -14,6 +14,7 @@ from chalicelib.domain.views import block_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock
 from chalicelib.service.access import owned_provider
+from chalicelib.service.concurrency import retry_on_stale
 from chalicelib.service.stores import booking_store, provider_store, slot_store
 
 
@@ -57,11 +58,15 @@ def list_blocks(caller: Caller, provider_id: str, limit: int, cursor: Optional[s
 def delete_block(caller: Caller, provider_id: str, block_id: str) -> None:
     """Remove a block; its time is free again where it is working time."""
     owned_provider(caller, provider_id)
-    block = provider_store.get_block(provider_id, block_id)
-    if block is None:
-        raise NotFound(f"no block {block_id}")
-    states = slot_store.query_slots(provider_id, block.start, block.end)
-    still_blocked = [s.start for s in states if s.status == BLOCKED and s.block_id == block_id]
-    booking_store.commit_block_delete(block, still_blocked)
+
+    def delete() -> None:
+        block = provider_store.get_block(provider_id, block_id)
+        if block is None:
+            raise NotFound(f"no block {block_id}")
+        states = slot_store.query_slots(provider_id, block.start, block.end)
+        still_blocked = [s.start for s in states if s.status == BLOCKED and s.block_id == block_id]
+        booking_store.commit_block_delete(block, still_blocked)
+
+    retry_on_stale(delete, "the block")
     logger.info("Block deleted", provider_id=provider_id, block_id=block_id)
     count("BlockDeleted")

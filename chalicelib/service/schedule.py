@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import StaleRead
-from chalicelib.domain.model import Caller, Provider, SlotState
-from chalicelib.domain.schedule import WorkingHours, days_changed, working_slots
+from chalicelib.domain.model import Caller
+from chalicelib.domain.schedule import WorkingHours, days_changed
 from chalicelib.domain.sync import ScheduleState, closing_only, desired, run_range, runs
 from chalicelib.domain.timegrid import local_date
 from chalicelib.observability import count, logger
@@ -73,22 +73,8 @@ def prepare_change(provider_id: str, state: ScheduleState, new: WorkingHours, da
                                 previous_timezone=previous_tz.key if previous_tz else None)
     for run in runs(days):
         existing = slot_store.slot_states(slot_store.query_slots(provider_id, *run_range(run, tz, previous_tz)))
-        wanted = closing_only(_desired(new, run, tz, existing))
+        wanted = closing_only(desired(new, run, tz, existing))
         slot_store.write_working_time(provider_id, wanted, existing, state.version)
-
-
-def _desired(hours: WorkingHours, run: List[date], tz: ZoneInfo,
-             existing: Dict[datetime, SlotState]) -> Dict[datetime, bool]:
-    """Whether each slot read for the run should be in working hours.
-
-    During a zone change the range read is widened to the run's days in the previous zone too, so it also
-    holds slots of the local days next to the run: those follow their own day's hours. (Taken as the run's,
-    they were closed: after a move west, the evening before each week's run lost its working time.)
-    """
-    wanted = desired(hours, run, tz, existing)
-    for day in {local_date(start, tz) for start in existing} - set(run):
-        wanted.update({start: True for start in working_slots(hours, day, tz) if start in existing})
-    return wanted
 
 
 @dataclass(frozen=True)
@@ -118,7 +104,7 @@ def finish_sync(provider_id: str, deadline: Optional[float] = None) -> SyncOutco
                 logger.info("Slot sync continues later", provider_id=provider_id, days=len(state.pending))
                 return SyncOutcome(written, False)
             existing = slot_store.slot_states(slot_store.query_slots(provider_id, *run_range(run, tz, previous_tz)))
-            written += slot_store.write_working_time(provider_id, _desired(state.hours, run, tz, existing), existing,
+            written += slot_store.write_working_time(provider_id, desired(state.hours, run, tz, existing), existing,
                                                      state.version)
             provider_store.settle_pending(provider_id, run, state.version)
     except StaleRead:
@@ -171,10 +157,4 @@ def roll_all_horizons() -> Dict[str, int]:
             failed += 1
             logger.exception("Slot horizon roll failed", provider_id=provider_id)
     return {"providers": rolled, "failed": failed}
-
-
-def zone_days(provider: Provider, old_tz: ZoneInfo, new_tz: ZoneInfo) -> Set[date]:
-    """The local days whose slots a change of zone moves: the horizon in both zones."""
-    now = clock.now()
-    return set(horizon(new_tz, now)) | set(horizon(old_tz, now))
 

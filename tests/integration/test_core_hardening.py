@@ -315,3 +315,36 @@ def test_a_zone_change_moves_bookings_local_time_and_the_slots(client, shop, mak
     schedule_service.finish_all_syncs()
     assert provider_store.get_schedule(pid).pending == frozenset()
     assert provider_store.get_schedule(pid).previous_timezone is None
+
+
+def test_hours_closed_during_checkout_win_over_the_hold(client, shop, make_user):
+    customer = make_user()
+    # Given a customer holds 10:00 on a day the provider then closes
+    status, hold, _ = call(client, "POST", "/v1/holds", customer,
+                           {"provider_id": shop["pid"], "service_id": shop["sid"], "start": "2026-12-02T10:00:00Z"})
+    assert status == 201
+    closed = {"weekly": NINE_TO_FIVE["weekly"], "overrides": [{"date": "2026-12-02", "intervals": []}]}
+    assert call(client, "PUT", f"/v1/providers/{shop['pid']}/working-hours", shop["owner"], closed)[0] == 200
+    # When the customer books with the hold, then the closed hours win: nothing is booked
+    status, body, _ = call(client, "POST", "/v1/bookings", customer, {"hold_id": hold["hold_id"]},
+                           {"Idempotency-Key": "closed-meanwhile"})
+    assert (status, body["error"]["code"]) == (409, "slot_unavailable")
+    assert call(client, "GET", "/v1/me/bookings", customer)[1]["bookings"] == []
+
+
+def test_a_profile_edit_does_not_undo_a_service_change_made_meanwhile(client, shop, monkeypatch):
+    pid, owner = shop["pid"], shop["owner"]
+    # Given a service is added between a profile edit's read and its write
+    interleave(monkeypatch, provider_store, "replace_provider", lambda: call(
+        client, "POST", f"/v1/providers/{pid}/services", owner, {
+            "name": "Extra", "category": "massage", "duration_minutes": 30, "price": {"amount": 10, "currency": "GBP"}}))
+    assert call(client, "PATCH", f"/v1/providers/{pid}", owner, {"name": "Renamed"})[0] == 200
+    # Then the card still lists the new service: availability for it answers at once, in one Query
+    profile = call(client, "GET", f"/v1/providers/{pid}")[1]
+    extra = [s["service_id"] for s in profile["services"] if s["name"] == "Extra"]
+    assert profile["name"] == "Renamed" and len(extra) == 1
+    stored = provider_store.get_provider(pid)
+    assert stored.card_version == 3  # created (1), the first service (2), the extra one (3)
+    status, body, _ = call(client, "GET", f"/v1/providers/{pid}/availability?service_id={extra[0]}"
+                                         "&from=2026-12-02&to=2026-12-02")
+    assert status == 200 and body["slots"]

@@ -216,7 +216,7 @@ def _book(tx: _Transaction, state: FakeState, provider_id: str, start: datetime,
         return _take_bookable(tx, state, provider_id, start, now, **booked)
     slot = state.slot(provider_id, start)
     held = (slot is not None and slot.status == HELD and slot.hold_id == hold_id
-            and (slot.hold_expires or 0) > _epoch(now))
+            and (slot.hold_expires or 0) > _epoch(now) and slot.in_hours)
     tx.require(f"slot:{start.isoformat()}", held,
                lambda: state.put_slot(provider_id, dataclasses.replace(slot, **booked)))
 
@@ -468,7 +468,7 @@ class FakeBookings:
             return
         if "idempotency" in tx.failed:
             raise IdempotencyRace(in_progress=False)
-        raise HoldExpired() if hold is not None else SlotUnavailable()
+        raise HoldExpired() if "hold" in tx.failed else SlotUnavailable()
 
     def _booking_as_read(self, tx: _Transaction, before: Booking, write: Callable[[], None]) -> None:
         current = self.state.bookings.get(before.booking_id)
@@ -539,7 +539,7 @@ class FakeBookings:
             _release(tx, self.state, block.provider_id, start, status=BLOCKED, block_id=block.block_id)
         tx.require("block", True, lambda: self.state.blocks[block.provider_id].pop(block.block_id, None))
         if not tx.commit():
-            raise TransactionFailed(f"the slots of block {block.block_id} changed")
+            raise StaleRead(f"block {block.block_id} changed since it was read")
 
 
 class FakeSlots:
