@@ -103,8 +103,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     log.info(
-        "scheduler started: release_holds every %ss, roll_horizon at start and every %ss",
+        "scheduler started: release_holds every %ss, finish_syncs at start and every %ss, "
+        "roll_horizon at start and every %ss",
         args.release_holds_every,
+        args.finish_syncs_every,
         args.roll_horizon_every,
     )
     run(default_jobs(args.release_holds_every, args.roll_horizon_every, args.finish_syncs_every), stop)
