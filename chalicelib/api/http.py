@@ -5,7 +5,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
 from botocore.exceptions import BotoCoreError, ConnectionError as BotoConnectionError
 from chalice import Blueprint, CORSConfig, Response
@@ -21,8 +21,13 @@ from chalicelib.observability import logger
 
 STATUS_BY_CODE = {
     "invalid_request": 400, "unauthenticated": 401, "forbidden": 403, "not_found": 404,
+    "method_not_allowed": 405,
+    "slot_unavailable": 409, "hold_expired": 409, "conflicts_with_bookings": 409, "booking_not_modifiable": 409,
+    "cancel_window_closed": 409, "request_in_progress": 409, "conflict": 409,
     "idempotency_key_reused": 422, "try_again": 503,
 }
+ERROR_CODES = tuple(STATUS_BY_CODE)
+DEFAULT_PAGE, MAX_PAGE = 20, 100
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CORS = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
                   expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=600)
@@ -43,22 +48,29 @@ class RouteDoc:
     summary: str
     auth: bool
     status: int
+    response: Optional[Type[BaseModel]] = None
     body: Optional[Type[BaseModel]] = None
-    query: List[str] = field(default_factory=list)
-    headers: List[str] = field(default_factory=list)
+    body_required: bool = True
+    query: Optional[Type[BaseModel]] = None
+    headers: Optional[Type[BaseModel]] = None
+    raises: Tuple[Type[DomainError], ...] = field(default_factory=tuple)
 
 
 ROUTES: List[RouteDoc] = []
 
 
+def refusal(code: str, message: str, details: Optional[Dict[str, Any]] = None,
+            headers: Optional[Dict[str, str]] = None) -> Response:
+    """The contract's error answer: its status follows from the code."""
+    return Response(body={"error": {"code": code, "message": message, **(details or {})}},
+                    status_code=STATUS_BY_CODE.get(code, 409),
+                    headers={"Content-Type": "application/json", **(headers or {})})
+
+
 def error_response(error: DomainError) -> Response:
-    """The contract's error body for a domain error."""
-    status = STATUS_BY_CODE.get(error.code, 409)
-    headers = {"Content-Type": "application/json"}
-    if isinstance(error, TryAgain):
-        headers["Retry-After"] = str(error.retry_after)
-    return Response(body={"error": {"code": error.code, "message": error.message, **error.details}},
-                    status_code=status, headers=headers)
+    """The contract's error answer for a domain error."""
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, TryAgain) else None
+    return refusal(error.code, error.message, error.details, headers)
 
 
 def respond(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> Response:
@@ -69,10 +81,16 @@ def respond(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = No
 
 
 def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = True, status: int = 200,
-          body: Optional[Type[BaseModel]] = None, query: Optional[List[str]] = None,
-          headers: Optional[List[str]] = None) -> Callable:
-    """Register a handler; it receives the caller (when auth), path params, and returns a body or Response."""
-    ROUTES.append(RouteDoc(path, method, summary, auth, status, body, query or [], headers or []))
+          response: Optional[Type[BaseModel]] = None, body: Optional[Type[BaseModel]] = None,
+          body_required: bool = True, query: Optional[Type[BaseModel]] = None,
+          headers: Optional[Type[BaseModel]] = None, raises: Tuple[Type[DomainError], ...] = ()) -> Callable:
+    """Register a handler; it receives the caller (when auth), path params, and returns a body or Response.
+
+    The rest describes the route for the OpenAPI document: `response` the answer's model, `body`, `query` and
+    `headers` the inputs' models, `raises` the refusals beyond those every route of its kind has.
+    """
+    ROUTES.append(RouteDoc(path, method, summary, auth, status, response, body, body_required, query, headers,
+                           tuple(raises)))
 
     def register(handler: Callable) -> Callable:
         @functools.wraps(handler)
@@ -169,8 +187,8 @@ def page_limit(request) -> int:
     """The `limit` of a list: 1-100, default 20."""
     text = query(request, "limit")
     if text is None:
-        return 20
+        return DEFAULT_PAGE
     # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= 100:
-        raise InvalidRequest("limit: a whole number from 1 to 100")
+    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= MAX_PAGE:
+        raise InvalidRequest(f"limit: a whole number from 1 to {MAX_PAGE}")
     return int(text)
