@@ -11,6 +11,7 @@ from chalicelib.domain.errors import TryAgain, Unauthenticated
 from chalicelib.domain.model import Caller
 
 _jwks: Optional[PyJWKClient] = None
+NOT_AN_ID_TOKEN = "this is an access token; send the ID token (IdToken of the sign-in answer) instead"
 
 
 def _jwks_client() -> PyJWKClient:
@@ -34,9 +35,22 @@ def verify_id_token(token: str) -> Caller:
     except jwt.ExpiredSignatureError:
         raise Unauthenticated("the token has expired; sign in again")
     except (jwt.PyJWKClientError, jwt.InvalidTokenError):
+        # A Cognito access token has no `aud`, so it fails above before its use is looked at.
+        if _unverified_use(token) == "access":
+            raise Unauthenticated(NOT_AN_ID_TOKEN)
         raise Unauthenticated("the token is not a valid ID token of this service; sign in again")
     if claims.get("token_use") != "id":
-        raise Unauthenticated("send the ID token, not the access token")
+        raise Unauthenticated(NOT_AN_ID_TOKEN if claims.get("token_use") == "access"
+                              else "the token is not an ID token; send the ID token of the sign-in answer")
     groups = claims.get("cognito:groups") or []
     return Caller(user_id=str(claims["sub"]), email=str(claims.get("email", "")),
                   groups=frozenset(g for g in groups if isinstance(g, str)))
+
+
+def _unverified_use(token: str) -> Optional[str]:
+    """The `token_use` a token claims, unverified: it only chooses the words of a refusal."""
+    try:
+        use = jwt.decode(token, options={"verify_signature": False}).get("token_use")
+    except jwt.InvalidTokenError:
+        return None
+    return use if isinstance(use, str) else None
