@@ -77,8 +77,8 @@ def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_
     c.send("PATCH", P + "/services/{service_id}", owner, {"name": "Long massage"}, expect=200, **ids)
     profile, _ = c.send("GET", P, expect=200, **ids)
     assert profile["rating"] is None and profile["services"][0]["service_id"] == ids["service_id"]
-    slots, _ = c.send("GET", P + "/availability", query=f"service_id={ids['service_id']}&from=2026-12-02&to=2026-12-03",
-                      expect=200, **ids)
+    two_days = f"service_id={ids['service_id']}&from=2026-12-02&to=2026-12-03"
+    slots, _ = c.send("GET", P + "/availability", query=two_days, expect=200, **ids)
     assert slots["slots"]
     c.send("GET", P + "/availability", query="from=2026-12-02&to=2026-12-03", expect=400, **ids)
 
