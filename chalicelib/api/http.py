@@ -53,6 +53,7 @@ class RouteDoc:
     body_required: bool = True
     query: Optional[Type[BaseModel]] = None
     headers: Optional[Type[BaseModel]] = None
+    # Refusals beyond those every route of its kind can give (see openapi._refusals).
     raises: Tuple[Type[DomainError], ...] = field(default_factory=tuple)
 
 
@@ -84,11 +85,7 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
           response: Optional[Type[BaseModel]] = None, body: Optional[Type[BaseModel]] = None,
           body_required: bool = True, query: Optional[Type[BaseModel]] = None,
           headers: Optional[Type[BaseModel]] = None, raises: Tuple[Type[DomainError], ...] = ()) -> Callable:
-    """Register a handler; it receives the caller (when auth), path params, and returns a body or Response.
-
-    The rest describes the route for the OpenAPI document: `response` the answer's model, `body`, `query` and
-    `headers` the inputs' models, `raises` the refusals beyond those every route of its kind has.
-    """
+    """Register a handler (it gets the caller when auth, and path params) and describe it for the document."""
     ROUTES.append(RouteDoc(path, method, summary, auth, status, response, body, body_required, query, headers,
                            tuple(raises)))
 

@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
-from chalicelib.api.http import ERROR_CODES, MAX_PAGE, DEFAULT_PAGE
+from chalicelib.api.http import DEFAULT_PAGE, ERROR_CODES, MAX_PAGE
 from chalicelib.domain.model import BOOKING_STATUSES
 from chalicelib.domain.views import DayIntervals, DayOverride
 
