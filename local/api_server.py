@@ -1,11 +1,25 @@
-"""`python -m local.api_server --host H --port P`: what `chalice local` serves, with a listen backlog
-large enough for a burst of new connections (the default of 5 resets most of a 50-client burst)."""
+"""`python -m local.api_server --host H --port P`: what `chalice local` serves, with two differences.
+
+- A listen backlog large enough for a burst of new connections (the default of 5 resets most of a
+  50-client burst).
+- The answers chalice's local gateway makes itself are in the contract's error shape: an unknown path is
+  404 `not_found` (chalice: 403 "Missing Authentication Token", echoing the caller's Authorization
+  header), a known path with another method 405 `method_not_allowed` with `Allow` (chalice: 405 in its own
+  shape, or 501 in HTML for methods http.server has no handler for), a malformed request 400. None of them
+  repeats anything the caller sent.
+
+The deployed API answers these from API Gateway; its gateway responses get the same shape with the infra.
+"""
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import re
 import sys
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any, Dict, Optional
 
 from chalice import local
 from chalice.cli import create_local_server
@@ -13,17 +27,118 @@ from chalice.cli.factory import CLIFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTEN_BACKLOG = 256
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
+
+
+def _refusal(error, headers: Optional[Dict[str, str]] = None):
+    """(headers, body) of the contract's error answer."""
+    from chalicelib.api.http import error_response
+
+    answer = error_response(error, headers)
+    return {**answer.headers, **CORS_HEADERS}, json.dumps(answer.body).encode()
+
+
+class NoSuchRoute(local.LocalGatewayException):
+    CODE = 404
+
+    def __init__(self) -> None:
+        from chalicelib.domain.errors import NotFound
+
+        super().__init__(*_refusal(NotFound("no such path; see GET /v1/openapi.json for the routes")))
+
+
+class MethodNotAllowed(local.LocalGatewayException):
+    CODE = 405
+
+    def __init__(self, method: str, allowed: str) -> None:
+        from chalicelib.domain.errors import MethodNotAllowed as NotThisMethod
+
+        super().__init__(*_refusal(NotThisMethod(f"this path does not take {method[:16]}; it takes {allowed}"),
+                                   {"Allow": allowed}))
+
+
+class ContractGateway(local.LocalGateway):
+    """chalice's local API Gateway, refusing unknown paths and methods as the contract does."""
+
+    def _generate_lambda_event(self, method: str, path: str, headers: local.HeaderType,
+                               body: Optional[bytes]) -> local.EventType:
+        try:
+            event = super()._generate_lambda_event(method, path, headers, body)
+        except ValueError:
+            raise NoSuchRoute() from None
+        methods = self._app_object.routes[event["requestContext"]["resourcePath"]]
+        if method != "OPTIONS" and method not in methods:
+            raise MethodNotAllowed(method, ", ".join([*methods, "OPTIONS"]))
+        return event
+
+
+class ContractRequestHandler(local.ChaliceRequestHandler):
+    """chalice's request handler with ContractGateway; every method reaches it, and HEAD and 204 get no body."""
+
+    def __init__(self, request: Any, client_address: Any, server: Any, app_object: Any, config: Any) -> None:
+        self.local_gateway = ContractGateway(app_object, config)
+        BaseHTTPRequestHandler.__init__(self, request, client_address, server)
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers 501 in HTML for a method without a do_<METHOD>; let the gateway say 405.
+        if name.startswith("do_"):
+            return self._generic_handle
+        raise AttributeError(name)
+
+    def _generic_handle(self) -> None:
+        if not re.fullmatch(r"[0-9]{1,12}", self.headers.get("content-length", "0").strip()):
+            self.send_error(400)
+            return
+        super()._generic_handle()
+
+    do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def _send_http_response(self, code: int, headers: local.HeaderType, body: Any) -> None:
+        if code == 204 or self.command == "HEAD":
+            self._send_headers_only(code, headers, body)
+        else:
+            super()._send_http_response(code, headers, body)
+
+    def _send_headers_only(self, code: int, headers: local.HeaderType, body: Any) -> None:
+        self.send_response(code)
+        if code != 204:
+            length = len(body.encode() if isinstance(body, str) else body or b"")
+            headers = {"Content-Type": "application/json", **headers, "Content-Length": str(length)}
+        self._send_headers({k: v for k, v in headers.items() if code != 204 or k.lower() != "content-type"})
+
+    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+        """http.server's own refusals (a malformed request line or headers) in the contract's shape."""
+        self.log_error("code %d, message %s", code, message)
+        reason = self.responses.get(code, ("Bad Request",))[0]
+        from chalicelib.domain.errors import InvalidRequest
+
+        headers, body = _refusal(InvalidRequest(f"{reason}: the request is not well-formed HTTP"))
+        self.close_connection = True
+        # A request line that did not parse leaves HTTP/0.9, which has no status line; answer in HTTP/1.1.
+        self.request_version = self.protocol_version
+        self.send_response(code)
+        self._send_headers({**headers, "Content-Length": str(len(body)), "Connection": "close"})
+        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+            self.wfile.write(body)
+
+
+class ContractFactory(CLIFactory):
+    """The CLI factory `chalice local` uses, serving with ContractRequestHandler."""
+
+    def create_local_server(self, app_obj, config, host: str, port: int) -> local.LocalDevServer:
+        # No CustomLocalChalice swap as chalice does: RequestScopedChalice already keeps the request per thread.
+        return local.LocalDevServer(app_obj, config, host, port, handler_cls=ContractRequestHandler)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--stage", default="local")
     args = parser.parse_args()
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")
     local.ThreadedHTTPServer.request_queue_size = LISTEN_BACKLOG
-    server = create_local_server(CLIFactory(project_dir=str(ROOT)), args.host, args.port, args.stage)
+    server = create_local_server(ContractFactory(project_dir=str(ROOT)), args.host, args.port, args.stage)
     server.serve_forever()
 
 

@@ -5,32 +5,32 @@ from chalice import Blueprint
 
 from chalicelib.api.http import route
 from chalicelib.api.openapi import openapi_document
+from chalicelib.api.schemas import OpenApiDocument
 from chalicelib.config import get_settings
 from chalicelib.domain.categories import CATEGORIES
+from chalicelib.domain.views import CategoryList, Health, SignInConfig
 
 bp = Blueprint(__name__)
 
 
-@route(bp, "/v1/health", "GET", "Liveness", auth=False)
+@route(bp, "/v1/health", "GET", "Liveness", auth=False, response=Health)
 def health():
-    return {"status": "ok"}
+    return Health(status="ok").model_dump()
 
 
-@route(bp, "/v1/config", "GET", "How a client signs in", auth=False)
+@route(bp, "/v1/config", "GET", "How a client signs in", auth=False, response=SignInConfig)
 def config():
     settings = get_settings()
-    answer = {"region": settings.aws_region, "user_pool_id": settings.user_pool_id,
-              "user_pool_client_id": settings.user_pool_client_id}
-    if settings.stage == "local":
-        answer["aws_endpoint_url"] = settings.aws_endpoint_url
-    return answer
+    local = {"aws_endpoint_url": settings.aws_endpoint_url} if settings.stage == "local" else {}
+    return SignInConfig(region=settings.aws_region, user_pool_id=settings.user_pool_id,
+                        user_pool_client_id=settings.user_pool_client_id, **local).model_dump(exclude_unset=True)
 
 
-@route(bp, "/v1/categories", "GET", "Service categories", auth=False)
+@route(bp, "/v1/categories", "GET", "Service categories", auth=False, response=CategoryList)
 def categories():
-    return {"categories": [{"id": key, "name": name} for key, name in CATEGORIES.items()]}
+    return CategoryList(categories=[{"id": key, "name": name} for key, name in CATEGORIES.items()]).model_dump()
 
 
-@route(bp, "/v1/openapi.json", "GET", "This API as OpenAPI 3.1", auth=False)
+@route(bp, "/v1/openapi.json", "GET", "This API as OpenAPI 3.1", auth=False, response=OpenApiDocument)
 def openapi():
     return openapi_document()

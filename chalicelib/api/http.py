@@ -5,21 +5,45 @@ import functools
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Type, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
 from chalice import Blueprint, CORSConfig, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.adapters.tokens import verify_id_token
 from chalicelib.config import get_settings
-from chalicelib.domain.errors import DomainError, InvalidRequest, NotFound, TryAgain, Unauthenticated
+from chalicelib.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    TryAgain,
+    Unauthenticated,
+    error_kinds,
+)
 from chalicelib.domain.model import Caller
 from chalicelib.observability import logger
 
-STATUS_BY_CODE = {
-    "invalid_request": 400, "unauthenticated": 401, "forbidden": 403, "not_found": 404,
-    "idempotency_key_reused": 422, "try_again": 503,
-}
+# The one place statuses are decided: by the kind of refusal (codes live on the classes).
+STATUS_BY_KIND = (
+    (InvalidRequest, 400), (Unauthenticated, 401), (Forbidden, 403), (NotFound, 404),
+    (MethodNotAllowed, 405), (Conflict, 409), (IdempotencyKeyReused, 422), (TryAgain, 503),
+)
+ERROR_CODES = tuple(kind.code for kind in error_kinds())
+
+
+def status_of(kind: Type[DomainError]) -> int:
+    """The HTTP status of a kind of refusal."""
+    for base, status in STATUS_BY_KIND:
+        if issubclass(kind, base):
+            return status
+    raise ValueError(f"{kind.__name__} has no HTTP status; add its kind to STATUS_BY_KIND")
+
+
+DEFAULT_PAGE, MAX_PAGE = 20, 100
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CORS = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
                   expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=600)
@@ -40,22 +64,23 @@ class RouteDoc:
     summary: str
     auth: bool
     status: int
+    response: Optional[Type[BaseModel]] = None
     body: Optional[Type[BaseModel]] = None
-    query: List[str] = field(default_factory=list)
-    headers: List[str] = field(default_factory=list)
+    body_required: bool = True
+    query: Optional[Type[BaseModel]] = None
+    headers: Optional[Type[BaseModel]] = None
+    # Refusals beyond those every route of its kind can give (see openapi._refusals).
+    raises: Tuple[Type[DomainError], ...] = field(default_factory=tuple)
 
 
 ROUTES: List[RouteDoc] = []
 
 
-def error_response(error: DomainError) -> Response:
-    """The contract's error body for a domain error."""
-    status = STATUS_BY_CODE.get(error.code, 409)
-    headers = {"Content-Type": "application/json"}
-    if isinstance(error, TryAgain):
-        headers["Retry-After"] = str(error.retry_after)
+def error_response(error: DomainError, headers: Optional[Dict[str, str]] = None) -> Response:
+    """The contract's error answer for a domain error: its status follows from its kind."""
+    headers = {**(headers or {}), **({"Retry-After": str(error.retry_after)} if isinstance(error, TryAgain) else {})}
     return Response(body={"error": {"code": error.code, "message": error.message, **error.details}},
-                    status_code=status, headers=headers)
+                    status_code=status_of(type(error)), headers={"Content-Type": "application/json", **headers})
 
 
 def respond(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> Response:
@@ -66,10 +91,12 @@ def respond(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = No
 
 
 def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = True, status: int = 200,
-          body: Optional[Type[BaseModel]] = None, query: Optional[List[str]] = None,
-          headers: Optional[List[str]] = None) -> Callable:
-    """Register a handler; it receives the caller (when auth), path params, and returns a body or Response."""
-    ROUTES.append(RouteDoc(path, method, summary, auth, status, body, query or [], headers or []))
+          response: Optional[Type[BaseModel]] = None, body: Optional[Type[BaseModel]] = None,
+          body_required: bool = True, query: Optional[Type[BaseModel]] = None,
+          headers: Optional[Type[BaseModel]] = None, raises: Tuple[Type[DomainError], ...] = ()) -> Callable:
+    """Register a handler (it gets the caller when auth, and path params) and describe it for the document."""
+    ROUTES.append(RouteDoc(path, method, summary, auth, status, response, body, body_required, query, headers,
+                           tuple(raises)))
 
     def register(handler: Callable) -> Callable:
         @functools.wraps(handler)
@@ -157,8 +184,8 @@ def page_limit(request) -> int:
     """The `limit` of a list: 1-100, default 20."""
     text = query(request, "limit")
     if text is None:
-        return 20
+        return DEFAULT_PAGE
     # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
-    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= 100:
-        raise InvalidRequest("limit: a whole number from 1 to 100")
+    if not re.fullmatch(r"[0-9]{1,3}", text) or not 1 <= int(text) <= MAX_PAGE:
+        raise InvalidRequest(f"limit: a whole number from 1 to {MAX_PAGE}")
     return int(text)

@@ -1,63 +1,121 @@
-"""The OpenAPI 3.1 document, made from the routes as registered, so it lists every route that exists."""
+"""The OpenAPI 3.1 document, made from the routes as registered and their pydantic models, so it lists every
+route that exists with the shapes it takes and sends."""
 from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any, Dict
+from typing import Any, Dict, List, Tuple, Type
 
-ERROR_SCHEMA = {
-    "type": "object", "required": ["error"],
-    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
-        "code": {"type": "string"}, "message": {"type": "string"},
-        "booking_ids": {"type": "array", "items": {"type": "string"}}}}},
-}
-ERRORS = {
-    "400": "invalid_request", "401": "unauthenticated", "403": "forbidden", "404": "not_found",
-    "409": "slot_unavailable, hold_expired, conflicts_with_bookings, booking_not_modifiable, "
-           "cancel_window_closed, request_in_progress",
-    "422": "idempotency_key_reused", "503": "try_again",
-}
+COMPONENT = "#/components/schemas/{model}"
+ERROR_REF = {"$ref": COMPONENT.format(model="Error")}
+DESCRIPTION = (
+    "Booking marketplace API, version 1. JSON in and out; times are RFC 3339, answered in UTC. "
+    "Every refusal is an Error: {\"error\": {\"code\", \"message\"}}. An unknown path answers 404 not_found, "
+    "a known path with another method 405 method_not_allowed with an Allow header."
+)
 
 
 @lru_cache(maxsize=1)
 def openapi_document() -> Dict[str, Any]:
     """The whole document."""
-    from chalicelib.api.http import ROUTES
+    from pydantic.json_schema import models_json_schema
 
+    from chalicelib.api.http import ROUTES
+    from chalicelib.api.schemas import Error
+
+    models: List[Tuple[Any, str]] = [(Error, "serialization")]
+    models += [(doc.response, "serialization") for doc in ROUTES if doc.response is not None]
+    models += [(doc.body, "validation") for doc in ROUTES if doc.body is not None]
+    refs, definitions = models_json_schema(models, ref_template=COMPONENT)
     paths: Dict[str, Dict[str, Any]] = {}
-    schemas: Dict[str, Any] = {"Error": ERROR_SCHEMA}
     for doc in ROUTES:
-        parameters = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                      for name in re.findall(r"{(\w+)}", doc.path)]
-        parameters += [{"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
-                       for name in doc.query]
-        parameters += [{"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
-                       for name in doc.headers]
-        responses: Dict[str, Any] = {str(doc.status): {"description": "Success"}}
-        if doc.status != 204:
-            responses[str(doc.status)]["content"] = {"application/json": {"schema": {"type": "object"}}}
-        for status, codes in ERRORS.items():
-            if status in ("401", "403") and not doc.auth:
-                continue
-            responses[status] = {"description": codes,
-                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-        operation: Dict[str, Any] = {"summary": doc.summary, "parameters": parameters, "responses": responses,
-                                     "operationId": f"{doc.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', doc.path.lower()).strip('_')}"}
+        operation: Dict[str, Any] = {
+            "summary": doc.summary,
+            "operationId": f"{doc.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', doc.path.lower()).strip('_')}",
+            "parameters": _parameters(doc),
+            "responses": {**_success(doc, refs), **_refusals(doc)},
+        }
         if doc.auth:
             operation["security"] = [{"cognitoIdToken": []}]
         if doc.body is not None:
-            schema = doc.body.model_json_schema(ref_template="#/components/schemas/{model}")
-            for name, sub in schema.pop("$defs", {}).items():
-                schemas[name] = sub
-            schemas[doc.body.__name__] = schema
-            operation["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": {"$ref": f"#/components/schemas/{doc.body.__name__}"}}}}
+            operation["requestBody"] = {"required": doc.body_required, "content": {
+                "application/json": {"schema": refs[(doc.body, "validation")]}}}
         paths.setdefault(doc.path, {})[doc.method.lower()] = operation
     return {
         "openapi": "3.1.0",
-        "info": {"title": "Booking marketplace API", "version": "1.0.0"},
+        "info": {"title": "Booking marketplace API", "version": "1.0.0", "description": DESCRIPTION},
         "paths": paths,
-        "components": {"schemas": schemas, "securitySchemes": {"cognitoIdToken": {
+        "components": {"schemas": definitions.get("$defs", {}), "securitySchemes": {"cognitoIdToken": {
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-            "description": "A Cognito ID token of the user pool named by GET /v1/config"}}},
+            "description": "A Cognito ID token (not the access token) of the user pool named by GET /v1/config"}}},
     }
+
+
+def _parameters(doc) -> List[Dict[str, Any]]:
+    from chalicelib.api.http import ID_PATTERN
+
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": {"type": "string", "pattern": ID_PATTERN.pattern, "minLength": 1, "maxLength": 64}}
+                  for name in re.findall(r"{(\w+)}", doc.path)]
+    for model, where in ((doc.query, "query"), (doc.headers, "header")):
+        if model is not None:
+            parameters += _model_parameters(model, where)
+    return parameters
+
+
+def _model_parameters(model: Type, where: str) -> List[Dict[str, Any]]:
+    """One parameter per field of a flat model (its alias is the parameter's name)."""
+    schema = model.model_json_schema(by_alias=True)
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, field in schema["properties"].items():
+        field = {key: value for key, value in field.items()
+                 if key != "title" and not (key == "default" and value is None)}
+        parameter = {"name": name, "in": where, "required": name in required}
+        if "description" in field:
+            parameter["description"] = field.pop("description")
+        parameters.append({**parameter, "schema": field})
+    return parameters
+
+
+def _success(doc, refs) -> Dict[str, Any]:
+    answer: Dict[str, Any] = {"description": doc.summary}
+    if doc.response is not None:
+        answer["content"] = {"application/json": {"schema": refs[(doc.response, "serialization")]}}
+    if doc.headers is not None and "Idempotency-Key" in doc.headers.model_json_schema(by_alias=True)["properties"]:
+        answer["headers"] = {"Idempotent-Replayed": {
+            "description": "true when this is a replay of the first answer to the same key and body",
+            "schema": {"type": "string", "enum": ["true"]}}}
+    return {str(doc.status): answer}
+
+
+def _refusals(doc) -> Dict[str, Any]:
+    """The error answers a route can give: those of every route of its kind, and those it declares."""
+    from chalicelib.api.http import status_of
+    from chalicelib.domain.errors import InvalidRequest, NotFound, TryAgain, Unauthenticated
+
+    has_ids = "{" in doc.path
+    kinds = [InvalidRequest] if doc.body or doc.query or doc.headers else []
+    kinds += [Unauthenticated] if doc.auth else []
+    kinds += [NotFound] if has_ids else []
+    kinds += list(doc.raises)
+    kinds += [TryAgain] if doc.auth or has_ids else []  # a route that reads the table or checks a token
+    by_status: Dict[int, List[Any]] = {}
+    for kind in kinds:
+        same = by_status.setdefault(status_of(kind), [])
+        if kind.code not in [k.code for k in same]:
+            same.append(kind)
+    answers: Dict[str, Any] = {}
+    for status in sorted(by_status):
+        answer: Dict[str, Any] = {
+            "description": "; ".join(f"{kind.code}: {_meaning(kind)}" for kind in by_status[status]),
+            "content": {"application/json": {"schema": ERROR_REF}}}
+        if status == 503:
+            answer["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
+        answers[str(status)] = answer
+    return answers
+
+
+def _meaning(kind) -> str:
+    """What a refusal means, from its class's docstring."""
+    return (kind.__doc__ or "").strip().splitlines()[0].rstrip(".")

@@ -1,7 +1,7 @@
 """Domain errors: each carries the contract's error code; the API maps them to HTTP in one place."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple, Type
 
 
 class DomainError(Exception):
@@ -33,6 +33,8 @@ class IdempotencyRace(Exception):
 
 
 class InvalidRequest(DomainError):
+    """Malformed JSON, a missing or ill-typed field or parameter, an impossible value."""
+
     code = "invalid_request"
 
 
@@ -43,15 +45,40 @@ class NotOurCursor(InvalidRequest):
 
 
 class Unauthenticated(DomainError):
+    """No token, or not a valid, unexpired Cognito ID token of this user pool."""
+
     code = "unauthenticated"
+    default_message = "send Authorization: Bearer <ID token>"
+
+
+class TokenExpired(Unauthenticated):
+    default_message = "the token has expired; sign in again"
+
+
+class AccessTokenSent(Unauthenticated):
+    default_message = "this is an access token; send the ID token (IdToken of the sign-in answer) instead"
+
+
+class NotAnIdToken(Unauthenticated):
+    default_message = "the token is not a valid ID token of this service; sign in again"
 
 
 class Forbidden(DomainError):
+    """Signed in, but not allowed (not the owner, not in the providers group)."""
+
     code = "forbidden"
 
 
 class NotFound(DomainError):
+    """An unknown id or path, or an id the caller may not know exists."""
+
     code = "not_found"
+
+
+class MethodNotAllowed(DomainError):
+    """The path exists but not with this method; Allow lists those it has."""
+
+    code = "method_not_allowed"
 
 
 class Conflict(DomainError):
@@ -59,38 +86,52 @@ class Conflict(DomainError):
 
 
 class SlotUnavailable(Conflict):
+    """Some of the time is taken, or outside the provider's booking rules."""
+
     code = "slot_unavailable"
     default_message = "some of that time is already taken; pick another start"
 
 
 class HoldExpired(Conflict):
+    """The hold has expired or was used."""
+
     code = "hold_expired"
     default_message = "the hold has expired or was used; hold the time again"
 
 
 class ConflictsWithBookings(Conflict):
+    """The time overlaps pending or confirmed bookings; booking_ids names them."""
+
     code = "conflicts_with_bookings"
     default_message = "the block overlaps bookings; cancel or move them first"
 
 
 class BookingNotModifiable(Conflict):
+    """The booking's status or start no longer allows this."""
+
     code = "booking_not_modifiable"
 
 
 class CancelWindowClosed(Conflict):
+    """Inside the provider's cancel_cutoff_minutes."""
+
     code = "cancel_window_closed"
 
 
 class RequestInProgress(Conflict):
+    """A request with this Idempotency-Key is still running; retry shortly."""
+
     code = "request_in_progress"
 
 
 class IdempotencyKeyReused(DomainError):
+    """This Idempotency-Key came with a different body."""
+
     code = "idempotency_key_reused"
 
 
 class TryAgain(DomainError):
-    """A dependency is throttling or down; nothing was half-done."""
+    """A dependency is throttling or down; nothing was half-done; Retry-After says when."""
 
     code = "try_again"
 
@@ -99,3 +140,20 @@ class TryAgain(DomainError):
     def __init__(self, message: Optional[str] = None, retry_after: int = 1):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+
+class SignInKeysUnreachable(TryAgain):
+    default_message = "sign-in keys are unreachable right now; try again shortly"
+
+
+def error_kinds() -> Tuple[Type[DomainError], ...]:
+    """Every refusal the API can answer with, one per contract code (the code's first class)."""
+    kinds: Dict[str, Type[DomainError]] = {}
+    pending = list(DomainError.__subclasses__())
+    while pending:
+        kind = pending.pop(0)
+        if "code" in vars(kind):
+            kinds.setdefault(kind.code, kind)
+        pending.extend(kind.__subclasses__())
+    return tuple(kinds.values())

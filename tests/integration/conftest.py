@@ -79,7 +79,7 @@ def emulated_aws():
         os.environ["USER_POOL_ID"], os.environ["USER_POOL_CLIENT_ID"] = pool_id, client_id
         from chalicelib.config import get_settings
         get_settings.cache_clear()
-        _reset_cached_clients(get_settings())
+        _reset_cached_clients()
         yield {"cognito": cognito, "pool_id": pool_id, "client_id": client_id, "dynamodb": dynamodb}
 
 
@@ -100,10 +100,8 @@ def aws():
         yield env
 
 
-def _reset_cached_clients(settings) -> None:
-    import chalicelib.adapters.tokens as tokens
+def _reset_cached_clients() -> None:
     from chalicelib.adapters import dynamo
-    tokens._jwks = None
     dynamo.reset()
 
 

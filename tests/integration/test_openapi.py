@@ -1,7 +1,14 @@
-"""GET /v1/openapi.json describes every route that exists, under the contract's paths."""
+"""GET /v1/openapi.json describes every route that exists, under the contract's paths, with typed inputs,
+typed answers and the refusals each route can really give."""
+import json
+import re
+
+import pytest
+from openapi_spec_validator import validate
+
 from tests.integration.conftest import call
 
-# The routes of shared/API.md built so far (search, calendars, audit, notifications, reviews come later).
+# The routes of the v1 contract built so far (search, calendars, audit, notifications, reviews come later).
 CONTRACT = {
     ("GET", "/v1/health"), ("GET", "/v1/config"), ("GET", "/v1/categories"), ("GET", "/v1/openapi.json"),
     ("POST", "/v1/providers"), ("GET", "/v1/providers/{provider_id}"), ("PATCH", "/v1/providers/{provider_id}"),
@@ -18,6 +25,53 @@ CONTRACT = {
     ("POST", "/v1/bookings/{booking_id}/cancel"), ("POST", "/v1/bookings/{booking_id}/reschedule"),
     ("POST", "/v1/bookings/{booking_id}/confirm"), ("POST", "/v1/bookings/{booking_id}/decline"),
 }
+CONTRACT_ERROR_CODES = {
+    "invalid_request", "unauthenticated", "forbidden", "not_found", "slot_unavailable", "hold_expired",
+    "conflicts_with_bookings", "booking_not_modifiable", "cancel_window_closed", "request_in_progress",
+    "idempotency_key_reused", "try_again",
+}
+# Where a 409 can happen, and with which codes.
+CONFLICTS = {
+    ("POST", "/v1/providers/{provider_id}/blocks"): {"conflicts_with_bookings", "slot_unavailable"},
+    ("POST", "/v1/holds"): {"slot_unavailable"},
+    ("POST", "/v1/bookings"): {"slot_unavailable", "hold_expired", "request_in_progress"},
+    ("POST", "/v1/bookings/{booking_id}/cancel"): {"booking_not_modifiable", "cancel_window_closed"},
+    ("POST", "/v1/bookings/{booking_id}/reschedule"): {"slot_unavailable", "booking_not_modifiable",
+                                                       "cancel_window_closed"},
+    ("POST", "/v1/bookings/{booking_id}/confirm"): {"booking_not_modifiable"},
+    ("POST", "/v1/bookings/{booking_id}/decline"): {"booking_not_modifiable"},
+}
+# The fields of each answer today; the document may add, never drop.
+ANSWER_FIELDS = {
+    "Booking": {"booking_id", "status", "provider_id", "service_id", "customer_id", "start", "end", "timezone",
+                "local_start", "note", "reason", "created_at", "updated_at"},
+    "Hold": {"hold_id", "provider_id", "service_id", "start", "end", "expires_at"},
+    "ProviderProfile": {"provider_id", "name", "description", "categories", "location", "timezone", "rating",
+                        "review_count", "services", "booking_rules", "created_at", "updated_at"},
+    "Service": {"service_id", "provider_id", "name", "category", "duration_minutes", "buffer_minutes", "price",
+                "active", "created_at", "updated_at"},
+    "Block": {"block_id", "provider_id", "start", "end", "reason", "created_at"},
+    "Availability": {"provider_id", "service_id", "timezone", "slots"},
+    "Slot": {"start", "end", "local_start"},
+    "BookingPage": {"bookings", "next_cursor"},
+    "BlockPage": {"blocks", "next_cursor"},
+    "WorkingHours": {"weekly", "overrides"},
+    "Health": {"status"},
+    "CategoryList": {"categories"},
+}
+
+
+@pytest.fixture(scope="module")
+def document():
+    from chalicelib.api.openapi import openapi_document
+    import app  # noqa: F401  (registers the routes)
+    return openapi_document()
+
+
+def operations(document):
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            yield method.upper(), path, operation
 
 
 def test_the_document_lists_exactly_the_routes_that_exist(client):
@@ -31,13 +85,114 @@ def test_the_document_lists_exactly_the_routes_that_exist(client):
     assert CONTRACT <= served
 
 
-def test_every_schema_a_route_names_is_in_the_document(client):
-    _, document, _ = call(client, "GET", "/v1/openapi.json")
+def test_the_document_is_valid_openapi_3_1(document):
+    validate(document)
+    assert document["openapi"] == "3.1.0"
+
+
+def test_every_schema_a_route_names_is_in_the_document(document):
     schemas = document["components"]["schemas"]
-    for item in document["paths"].values():
-        for operation in item.values():
-            body = operation.get("requestBody")
-            if body:
-                name = body["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
-                assert name in schemas
-    assert document["paths"]["/v1/bookings"]["post"]["parameters"][0]["name"] == "Idempotency-Key"
+    refs = re.findall(r'"\$ref": "#/components/schemas/([^"]+)"', json.dumps([document["paths"], schemas]))
+    assert refs and set(refs) <= set(schemas)
+
+
+def test_every_json_answer_has_a_schema_with_its_fields(document):
+    schemas = document["components"]["schemas"]
+    for method, path, operation in operations(document):
+        success = [(status, answer) for status, answer in operation["responses"].items() if status.startswith("2")]
+        assert len(success) == 1, (method, path)
+        status, answer = success[0]
+        if status == "204":
+            assert "content" not in answer, (method, path)
+            continue
+        name = answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+        assert schemas[name]["properties"], (method, path)
+        if name in ANSWER_FIELDS:
+            assert ANSWER_FIELDS[name] <= set(schemas[name]["properties"]), name
+    for name, fields in ANSWER_FIELDS.items():
+        assert fields <= set(schemas[name]["properties"]), name
+
+
+def test_answers_mark_always_sent_fields_required_and_nullable_ones_nullable(document):
+    schemas = document["components"]["schemas"]
+    booking = schemas["Booking"]
+    assert set(booking["required"]) == ANSWER_FIELDS["Booking"]
+    assert {"type": "null"} in booking["properties"]["reason"]["anyOf"]
+    assert booking["properties"]["status"]["enum"] == ["PENDING", "CONFIRMED", "CANCELED", "DECLINED"]
+    profile = schemas["ProviderProfile"]
+    assert {"type": "null"} in profile["properties"]["rating"]["anyOf"]
+    assert "review_count" in profile["required"]
+    assert set(schemas["Slot"]["required"]) == {"start", "end", "local_start"}
+    assert {"type": "null"} in schemas["BookingPage"]["properties"]["next_cursor"]["anyOf"]
+
+
+def test_every_refusal_is_the_one_error_schema(document):
+    error = document["components"]["schemas"]["ErrorDetail"]
+    assert set(error["properties"]["code"]["enum"]) >= CONTRACT_ERROR_CODES | {"method_not_allowed"}
+    assert set(error["required"]) == {"code", "message"}
+    assert error["properties"]["booking_ids"]["type"] == "array"
+    for method, path, operation in operations(document):
+        for status, answer in operation["responses"].items():
+            if status.startswith(("4", "5")):
+                assert answer["content"] == {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+
+def test_each_route_lists_only_the_refusals_it_can_give(document):
+    for method, path, operation in operations(document):
+        statuses = {status for status in operation["responses"] if not status.startswith("2")}
+        authenticated = "security" in operation
+        assert ("401" in statuses) == authenticated, (method, path)
+        if not authenticated:
+            assert "403" not in statuses, (method, path)
+        assert ("422" in statuses) == ((method, path) == ("POST", "/v1/bookings")), (method, path)
+        conflicts = CONFLICTS.get((method, path))
+        assert ("409" in statuses) == bool(conflicts), (method, path)
+        if conflicts:
+            described = set(re.findall(r"(\w+):", operation["responses"]["409"]["description"]))
+            assert described == conflicts, (method, path)
+        assert ("404" in statuses) == ("{" in path or (method, path) in {("POST", "/v1/holds"),
+                                                                          ("POST", "/v1/bookings")}), (method, path)
+    public = {path for path in ("/v1/health", "/v1/config", "/v1/categories", "/v1/openapi.json")}
+    for path in public:
+        assert set(document["paths"][path]["get"]["responses"]) == {"200"}
+
+
+def test_parameters_are_typed(document):
+    def parameters(method, path):
+        return {p["name"]: p for p in document["paths"][path][method]["parameters"]}
+
+    for list_path in ("/v1/me/bookings", "/v1/providers/{provider_id}/bookings"):
+        query = parameters("get", list_path)
+        assert query["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+        assert query["status"]["schema"]["enum"] == ["PENDING", "CONFIRMED", "CANCELED", "DECLINED"]
+        assert {s["format"] for s in query["from"]["schema"]["anyOf"]} == {"date", "date-time"}
+        assert query["cursor"]["schema"] == {"type": "string"}
+        assert not any(p["required"] for p in query.values() if p["in"] == "query")
+    availability = parameters("get", "/v1/providers/{provider_id}/availability")
+    assert availability["from"]["schema"] == {"type": "string", "format": "date"}
+    assert availability["to"]["required"] and availability["service_id"]["schema"]["type"] == "string"
+    assert parameters("get", "/v1/providers/{provider_id}/blocks")["limit"]["schema"]["maximum"] == 100
+    for method, path, operation in operations(document):
+        for name in re.findall(r"{(\w+)}", path):
+            path_parameter = next(p for p in operation["parameters"] if p["name"] == name)
+            assert path_parameter["in"] == "path" and path_parameter["required"]
+            assert path_parameter["schema"]["type"] == "string" and path_parameter["schema"]["maxLength"] == 64
+    key = parameters("post", "/v1/bookings")["Idempotency-Key"]
+    assert key["in"] == "header" and key["required"]
+    assert key["schema"] == {"type": "string", "minLength": 1, "maxLength": 255}
+
+
+def test_bodies(document):
+    paths = document["paths"]
+    for action in ("cancel", "decline"):
+        assert paths[f"/v1/bookings/{{booking_id}}/{action}"]["post"]["requestBody"]["required"] is False
+    for path, method in (("/v1/providers", "post"), ("/v1/bookings", "post"), ("/v1/holds", "post"),
+                         ("/v1/bookings/{booking_id}/reschedule", "post")):
+        assert paths[path][method]["requestBody"]["required"] is True
+    hours = paths["/v1/providers/{provider_id}/working-hours"]["put"]["requestBody"]
+    name = hours["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    schemas = document["components"]["schemas"]
+    assert set(schemas[name]["properties"]) == {"weekly", "overrides"} and schemas[name]["required"] == ["weekly"]
+    weekly = schemas[schemas[name]["properties"]["weekly"]["$ref"].rsplit("/", 1)[-1]]
+    assert set(weekly["properties"]) == {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
+    assert "requestBody" not in paths["/v1/bookings/{booking_id}/confirm"]["post"]

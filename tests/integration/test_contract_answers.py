@@ -1,0 +1,135 @@
+"""Every answer of a whole booking story matches what /v1/openapi.json says of that route and status:
+a documented status, the documented JSON schema (formats included), or no body for 204."""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from tests.integration.conftest import call
+
+WEEK = {day: [{"start": "09:00", "end": "17:00"}] for day in ("mon", "tue", "wed", "thu", "fri")}
+
+
+class Contract:
+    """Sends requests and checks each answer against the document."""
+
+    def __init__(self, client, document: Dict[str, Any]):
+        self.client = client
+        self.document = document
+        self.seen: set = set()
+
+    def send(self, method: str, template: str, user=None, body=None, headers=None, query: str = "",
+             expect: Optional[int] = None, **ids: str):
+        path = template.format(**ids) + (f"?{query}" if query else "")
+        status, data, answer_headers = call(self.client, method, path, user, body, headers)
+        operation = self.document["paths"][template][method.lower()]
+        assert str(status) in operation["responses"], f"{method} {template}: {status} is not documented: {data}"
+        if expect is not None:
+            assert status == expect, f"{method} {path}: {status} {data}"
+        answer = operation["responses"][str(status)]
+        if "content" not in answer:
+            assert data is None, f"{method} {template}: {status} must have no body"
+        else:
+            assert answer_headers.get("Content-Type", answer_headers.get("content-type")) == "application/json"
+            schema = {**answer["content"]["application/json"]["schema"], "components": self.document["components"]}
+            errors = sorted(Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+                            .iter_errors(data), key=str)
+            assert not errors, f"{method} {template} {status}: {errors[0].message} in {data}"
+        self.seen.add((method, template, status))
+        return data, answer_headers
+
+
+@pytest.fixture()
+def contract(client):
+    status, document, _ = call(client, "GET", "/v1/openapi.json")
+    assert status == 200
+    return Contract(client, document)
+
+
+def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_clock):
+    c = contract
+    owner, customer, stranger = make_user(provider=True), make_user(), make_user()
+    for path in ("/v1/health", "/v1/config", "/v1/categories", "/v1/openapi.json"):
+        c.send("GET", path, expect=200)
+
+    # A provider, its hours, a service
+    provider, _ = c.send("POST", "/v1/providers", owner, {
+        "name": "Spa", "categories": ["massage"], "location": {"lat": 51.5, "lon": -0.1, "address": "1 Spa Row"},
+        "timezone": "Europe/London", "booking_rules": {"cancel_cutoff_minutes": 60}}, expect=201)
+    ids = {"provider_id": provider["provider_id"]}
+    P = "/v1/providers/{provider_id}"
+    c.send("POST", "/v1/providers", customer, {"name": "x", "categories": ["massage"],
+                                               "location": {"lat": 0, "lon": 0}, "timezone": "UTC"}, expect=403)
+    c.send("PATCH", P, owner, {"description": "Quiet rooms"}, expect=200, **ids)
+    c.send("PUT", P + "/working-hours", owner, {"weekly": WEEK, "overrides": [
+        {"date": "2026-12-24", "intervals": []}, {"date": "2026-12-05", "intervals": [
+            {"start": "10:00", "end": "12:00"}, {"start": "13:00", "end": "24:00"}]}]}, expect=200, **ids)
+    c.send("GET", P + "/working-hours", owner, expect=200, **ids)
+    c.send("GET", P + "/working-hours", stranger, expect=403, **ids)
+    c.send("PUT", P + "/working-hours", owner, {"weekly": {"mon": [{"start": "9:00", "end": "17:00"}]}},
+           expect=400, **ids)
+    service, _ = c.send("POST", P + "/services", owner, {
+        "name": "Massage", "category": "massage", "duration_minutes": 60, "buffer_minutes": 15,
+        "price": {"amount": 4500, "currency": "GBP"}}, expect=201, **ids)
+    ids["service_id"] = service["service_id"]
+    c.send("PATCH", P + "/services/{service_id}", owner, {"name": "Long massage"}, expect=200, **ids)
+    profile, _ = c.send("GET", P, expect=200, **ids)
+    assert profile["rating"] is None and profile["services"][0]["service_id"] == ids["service_id"]
+    two_days = f"service_id={ids['service_id']}&from=2026-12-02&to=2026-12-03"
+    slots, _ = c.send("GET", P + "/availability", query=two_days, expect=200, **ids)
+    assert slots["slots"]
+    c.send("GET", P + "/availability", query="from=2026-12-02&to=2026-12-03", expect=400, **ids)
+
+    # A hold, a booking from it, its replay and a reused key
+    hold, _ = c.send("POST", "/v1/holds", customer, {**ids, "start": "2026-12-02T10:00:00Z"}, expect=201)
+    key = {"Idempotency-Key": "story-1"}
+    booking, _ = c.send("POST", "/v1/bookings", customer, {"hold_id": hold["hold_id"]}, key, expect=201)
+    _, replay_headers = c.send("POST", "/v1/bookings", customer, {"hold_id": hold["hold_id"]}, key, expect=201)
+    assert replay_headers["Idempotent-Replayed"] == "true"
+    c.send("POST", "/v1/bookings", customer, {"hold_id": hold["hold_id"], "note": "other"}, key, expect=422)
+    c.send("POST", "/v1/bookings", customer, {**ids, "start": "2026-12-02T10:00:00Z"},
+           {"Idempotency-Key": "story-2"}, expect=409)
+    c.send("POST", "/v1/bookings", customer, {**ids, "start": "2026-12-02T10:00:00Z"}, expect=400)
+    b = {"booking_id": booking["booking_id"]}
+    B = "/v1/bookings/{booking_id}"
+    c.send("GET", B, customer, expect=200, **b)
+    c.send("GET", B, stranger, expect=404, **b)
+    c.send("GET", B, expect=401, **b)
+    c.send("GET", "/v1/me/bookings", customer, query="status=CONFIRMED&from=2026-12-01&to=2026-12-31&limit=1",
+           expect=200)
+    c.send("GET", "/v1/me/bookings", customer, query="limit=0", expect=400)
+    c.send("GET", P + "/bookings", owner, query="from=2026-12-02T00:00:00Z&limit=100", expect=200, **ids)
+
+    # Blocks: one in the way of the booking, one not
+    c.send("POST", P + "/blocks", owner, {"start": "2026-12-02T10:00:00Z", "end": "2026-12-02T11:00:00Z"},
+           expect=409, **ids)
+    block, _ = c.send("POST", P + "/blocks", owner, {"start": "2026-12-03T10:00:00Z",
+                                                      "end": "2026-12-03T11:00:00Z", "reason": "dentist"},
+                      expect=201, **ids)
+    c.send("GET", P + "/blocks", owner, query="limit=1", expect=200, **ids)
+    c.send("DELETE", P + "/blocks/{block_id}", owner, expect=204, block_id=block["block_id"], **ids)
+
+    # Move it, then cancel it without a body; a second hold given back
+    c.send("POST", B + "/reschedule", customer, {"start": "2026-12-02T13:00:00Z"}, expect=200, **b)
+    c.send("POST", B + "/reschedule", owner, {"start": "2026-12-02T14:00:00Z"}, expect=403, **b)
+    c.send("POST", B + "/cancel", customer, expect=200, **b)
+    c.send("POST", B + "/confirm", owner, expect=409, **b)
+    other_hold, _ = c.send("POST", "/v1/holds", customer, {**ids, "start": "2026-12-03T14:00:00Z"}, expect=201)
+    c.send("DELETE", "/v1/holds/{hold_id}", customer, expect=204, hold_id=other_hold["hold_id"])
+
+    # Confirm and decline by hand
+    c.send("PATCH", P, owner, {"booking_rules": {"auto_confirm": False}}, expect=200, **ids)
+    for start, action in (("2026-12-04T10:00:00Z", "confirm"), ("2026-12-04T12:00:00Z", "decline")):
+        pending, _ = c.send("POST", "/v1/bookings", customer, {**ids, "start": start},
+                            {"Idempotency-Key": f"story-{action}"}, expect=201)
+        assert pending["status"] == "PENDING"
+        c.send("POST", B + "/" + action, owner, expect=200, booking_id=pending["booking_id"])
+    c.send("DELETE", P + "/services/{service_id}", owner, expect=204, **ids)
+    c.send("DELETE", P + "/services/{service_id}", owner, expect=404, **ids)
+
+    documented = {(m.upper(), p) for p, item in c.document["paths"].items() for m in item}
+    answered = {(method, template) for method, template, _ in c.seen}
+    assert documented == answered, documented - answered
+    assert {s for _, _, s in c.seen} >= {200, 201, 204, 400, 401, 403, 404, 409, 422}
