@@ -12,6 +12,7 @@ from chalicelib.adapters.transaction import MAX_ITEMS, Transaction, TransactionF
 from chalicelib.domain.card import BookingCard
 from chalicelib.domain.errors import StaleRead, TryAgain
 from chalicelib.domain.model import BLOCKED, BOOKED, FREE, HELD, SlotState
+from chalicelib.domain.sync import slot_writes
 from chalicelib.domain.timegrid import parse_instant
 
 # Past slots are only history: let DynamoDB drop them a while after they end.
@@ -132,14 +133,7 @@ def write_working_time(provider_id: str, desired: Dict[datetime, bool], existing
     hours are still at that version: a sync of hours that are no longer current writes nothing.
     Returns the items written; StaleRead when the hours changed.
     """
-    pending: Dict[datetime, str] = {}
-    for start, in_hours in desired.items():
-        state = existing.get(start)
-        if state is None:
-            if in_hours:
-                pending[start] = "create"
-        elif state.in_hours != in_hours:
-            pending[start] = "flag"
+    pending = slot_writes(desired, existing)
     written = 0
     starts = sorted(pending)
     # Two syncs of one version (a request's and the job's) write different chunks: each call is its own change.

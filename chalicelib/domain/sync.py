@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Dict, FrozenSet, Iterable, List, Optional, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.model import SlotState
 from chalicelib.domain.schedule import WorkingHours, working_slots
 from chalicelib.domain.timegrid import local_date, local_day_bounds
 
@@ -70,3 +71,17 @@ def desired(hours: WorkingHours, run: List[date], tz: ZoneInfo, existing: Iterab
 def closing_only(wanted: Dict[datetime, bool]) -> Dict[datetime, bool]:
     """Only the slots to close: what may be written before the hours that close them commit."""
     return {start: flag for start, flag in wanted.items() if not flag}
+
+
+def slot_writes(wanted: Dict[datetime, bool], existing: Mapping[datetime, SlotState]) -> Dict[datetime, str]:
+    """What making the slots say `wanted` takes: "create" a FREE item for new working time, "flag" an
+    existing one whose in_hours differs; nothing where they already agree."""
+    writes: Dict[datetime, str] = {}
+    for start, in_hours in wanted.items():
+        state = existing.get(start)
+        if state is None:
+            if in_hours:
+                writes[start] = "create"
+        elif state.in_hours != in_hours:
+            writes[start] = "flag"
+    return writes

@@ -28,7 +28,7 @@ from chalicelib.domain.model import (
     BLOCKED, BOOKED, FREE, HELD, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold, Provider, Service,
     SlotState)
 from chalicelib.domain.schedule import WorkingHours
-from chalicelib.domain.sync import ScheduleState
+from chalicelib.domain.sync import ScheduleState, slot_writes
 from chalicelib.domain.timegrid import format_utc, slot_starts
 
 CHUNK = 99  # slots per working-time transaction (the adapter's MAX_ITEMS - 1)
@@ -572,14 +572,7 @@ class FakeSlots:
                            schedule_version: int) -> int:
         """Create FREE slots for new working time and flip `in_hours` of existing ones, per chunk, while the
         hours are at `schedule_version` (StaleRead when they are not); statuses never change."""
-        pending: Dict[datetime, str] = {}
-        for start, in_hours in desired.items():
-            state = existing.get(start)
-            if state is None:
-                if in_hours:
-                    pending[start] = "create"
-            elif state.in_hours != in_hours:
-                pending[start] = "flag"
+        pending = slot_writes(desired, existing)
         starts, written = sorted(pending), 0
         for offset in range(0, len(starts), CHUNK):
             chunk = {start: pending[start] for start in starts[offset:offset + CHUNK]}
