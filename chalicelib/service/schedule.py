@@ -39,7 +39,10 @@ def get_working_hours(caller: Caller, provider_id: str) -> Dict[str, Any]:
 
 
 def put_working_hours(caller: Caller, provider_id: str, document: Any) -> Dict[str, Any]:
-    """Replace the working hours (the last writer wins); when this returns, slots obey them."""
+    """Replace the working hours (the last writer wins); when this returns no slot is open beyond them.
+
+    What they open is laid out within the request's time budget, the rest by the finish_syncs job.
+    """
     new = WorkingHours.parse(document)
     provider = owned_provider(caller, provider_id)
     deadline = sync_deadline()
