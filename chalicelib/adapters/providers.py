@@ -308,13 +308,6 @@ def get_service(provider_id: str, service_id: str) -> Optional[Service]:
         return None
 
 
-def list_services(provider_id: str) -> List[Service]:
-    """All services of a provider, in creation order."""
-    pk, _ = ServiceItem.key(provider_id, "")
-    items = ServiceItem.query(pk, ServiceItem.sk.startswith(ServiceItem.PREFIX), consistent_read=True)
-    return sorted((_service(item) for item in items), key=lambda s: (s.created_at, s.service_id))
-
-
 # --- blocks -----------------------------------------------------------------------------------
 
 def block_item(block: Block) -> BlockItem:

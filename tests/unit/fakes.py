@@ -365,10 +365,6 @@ class FakeProviders:
     def get_service(self, provider_id: str, service_id: str) -> Optional[Service]:
         return self.state.services[provider_id].get(service_id)
 
-    @_recorded
-    def list_services(self, provider_id: str) -> List[Service]:
-        return sorted(self.state.services[provider_id].values(), key=lambda s: (s.created_at, s.service_id))
-
     # --- blocks -------------------------------------------------------------------------------
 
     @_recorded
