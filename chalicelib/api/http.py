@@ -123,10 +123,10 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
 def authenticate(header: Optional[str]) -> Caller:
     """The caller of a request with `Authorization: Bearer <ID token>`."""
     if not header:
-        raise Unauthenticated("send Authorization: Bearer <ID token>")
+        raise Unauthenticated()
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("send Authorization: Bearer <ID token>")
+        raise Unauthenticated()
     return verify_id_token(token.strip())
 
 

@@ -80,6 +80,11 @@ def prepare_change(provider_id: str, state: ScheduleState, new: WorkingHours, da
         slot_store.write_working_time(provider_id, wanted, existing, state.version)
 
 
+def _profile_zone(provider_id: str) -> Optional[str]:
+    provider = provider_store.get_provider(provider_id)
+    return provider.timezone if provider else None
+
+
 @dataclass(frozen=True)
 class SyncOutcome:
     """What one sync did: slot items written, and whether no day is left pending."""
@@ -95,10 +100,12 @@ def finish_sync(provider_id: str, deadline: Optional[float] = None) -> SyncOutco
     (their own sync takes over the days).
     """
     state = provider_store.get_schedule(provider_id)
-    provider = provider_store.get_provider(provider_id) if state.pending else None
-    if provider is None:
+    if not state.pending:
         return SyncOutcome(0, True)
-    tz = ZoneInfo(state.timezone or provider.timezone)
+    zone = state.timezone or _profile_zone(provider_id)  # schedules stored before the zone was kept on them
+    if zone is None:
+        return SyncOutcome(0, True)
+    tz = ZoneInfo(zone)
     previous_tz = ZoneInfo(state.previous_timezone) if state.previous_timezone else None
     written = 0
     try:
