@@ -30,6 +30,15 @@ class Settings:
     # How long a request may spend laying out slots for a schedule change; the scheduled job does the rest.
     schedule_sync_seconds: float = 10.0
     idempotency_ttl_hours: int = 24
+    # Notifications: the verified sender of e-mails, SNS platform applications for push (none: no push),
+    # and the queue where stream records that kept failing are parked (see docs/operations.md).
+    email_from: str = "bookings@marketplace.example"
+    ses_configuration_set: str = ""
+    push_apns_application_arn: str = ""
+    push_fcm_application_arn: str = ""
+    stream_dead_letter_queue_url: str = ""
+    # The API's public address, for links that leave the API (the calendar feed); else taken from the request.
+    public_api_url: str = ""
     max_body_bytes: int = 16_384
 
     @classmethod

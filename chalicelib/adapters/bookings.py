@@ -20,6 +20,7 @@ from chalicelib.domain.errors import (
     SlotUnavailable,
     StaleRead,
 )
+from chalicelib.domain.notices import reminder_due
 from chalicelib.domain.model import BOOKED, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold
 from chalicelib.domain.timegrid import format_utc, parse_instant, slot_starts
 
@@ -36,17 +37,22 @@ def _booking(item: BookingItem) -> Booking:
         service_id=item.service_id, customer_id=item.customer_id, start=parse_instant(item.start, "start"),
         end=parse_instant(item.end, "end"), occupied_until=parse_instant(item.occupied_until, "occupied_until"),
         timezone=item.timezone, note=item.note, reason=item.reason, created_at=item.created_at,
-        updated_at=item.updated_at, version=int(item.version))
+        updated_at=item.updated_at, version=int(item.version), changed_by=item.changed_by,
+        reminded_start=item.reminded_start)
 
 
 def _booking_item(booking: Booking) -> BookingItem:
     start = format_utc(booking.start)
+    due = reminder_due(booking)
     return BookingItem(
         *BookingItem.key(booking.booking_id), booking_id=booking.booking_id, status=booking.status,
         provider_id=booking.provider_id, service_id=booking.service_id, customer_id=booking.customer_id,
         start=start, end=format_utc(booking.end), occupied_until=format_utc(booking.occupied_until),
         timezone=booking.timezone, note=booking.note, reason=booking.reason, created_at=booking.created_at,
-        updated_at=booking.updated_at, version=booking.version,
+        updated_at=booking.updated_at, version=booking.version, changed_by=booking.changed_by,
+        reminded_start=booking.reminded_start,
+        gsi3pk=BookingItem.reminder_partition(due, booking.booking_id) if due else None,
+        gsi3sk=BookingItem.time_sort_key(format_utc(due), booking.booking_id) if due else None,
         gsi1pk=BookingItem.customer_partition(booking.customer_id),
         gsi1sk=BookingItem.time_sort_key(start, booking.booking_id),
         gsi2pk=BookingItem.provider_partition(booking.provider_id),

@@ -16,7 +16,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from chalicelib.adapters import dynamo
-from chalicelib.adapters.table import GSI1, GSI2
+from chalicelib.adapters.table import GSI1, GSI2, GSI3
 from chalicelib.domain.timegrid import format_utc
 
 HOLD_SHARDS = 8
@@ -49,6 +49,15 @@ class Gsi2(GlobalSecondaryIndex):
 
     gsi2pk = UnicodeAttribute(hash_key=True)
     gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class Gsi3(GlobalSecondaryIndex):
+    class Meta:
+        index_name = GSI3
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
 
 
 class _Item(Model):
@@ -94,6 +103,7 @@ class ProviderItem(_Item):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
+    changed_by = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     by_list = Gsi1()
@@ -112,6 +122,7 @@ class ScheduleItem(_Item):
     document = UnicodeAttribute()
     version = NumberAttribute(default=1)
     updated_at = UnicodeAttribute()
+    changed_by = UnicodeAttribute(null=True)
     # Local dates whose slots may still disagree with the document; bookings there wait until they agree.
     pending = UnicodeSetAttribute(null=True)
     # The zone the slots are laid out in, and the one they were in while a change of zone is applied.
@@ -177,6 +188,7 @@ class ServiceItem(_Item):
     active = BooleanAttribute(default=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    changed_by = UnicodeAttribute(null=True)
 
     @classmethod
     def key(cls, provider_id: str, service_id: str) -> Tuple[str, str]:
@@ -193,6 +205,7 @@ class BlockItem(_Item):
     end = UnicodeAttribute()
     reason = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
+    created_by = UnicodeAttribute(null=True)
 
     @classmethod
     def key(cls, provider_id: str, block_id: str) -> Tuple[str, str]:
@@ -254,7 +267,8 @@ class HoldItem(_Item):
 
 
 class BookingItem(_Item):
-    """A booking (BOOKING#id / BOOKING); GSI1 by customer and start, GSI2 by provider and start."""
+    """A booking (BOOKING#id / BOOKING); GSI1 by customer and start, GSI2 by provider and start,
+    GSI3 (sparse) by when its reminder is due, while one is."""
 
     booking_id = UnicodeAttribute()
     status = UnicodeAttribute()
@@ -270,12 +284,19 @@ class BookingItem(_Item):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
+    changed_by = UnicodeAttribute(null=True)
+    reminded_start = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
     gsi2pk = UnicodeAttribute(null=True)
     gsi2sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     by_customer = Gsi1()
     by_provider = Gsi2()
+    by_reminder = Gsi3()
+
+    REMINDER_SHARDS = 4
 
     @classmethod
     def key(cls, booking_id: str) -> Tuple[str, str]:
@@ -292,6 +313,15 @@ class BookingItem(_Item):
     @classmethod
     def time_sort_key(cls, start: str, booking_id: str) -> str:
         return f"{start}#{booking_id}"
+
+    @classmethod
+    def reminder_partition(cls, due: datetime, booking_id: str) -> str:
+        """Reminders due in one UTC hour, spread over a few shards."""
+        return cls.reminder_partition_of(due.strftime("%Y-%m-%dT%H"), _shard(booking_id, cls.REMINDER_SHARDS))
+
+    @classmethod
+    def reminder_partition_of(cls, hour: str, shard: int) -> str:
+        return f"REMINDERS#{hour}#{shard}"
 
 
 class IdempotencyItem(_Item):
@@ -310,5 +340,107 @@ class IdempotencyItem(_Item):
         return f"IDEMPOTENCY#{user_id}#{digest}", "IDEMPOTENCY"
 
 
+def user_pk(user_id: str) -> str:
+    """The partition that holds one user's inbox and contact preferences."""
+    return f"USER#{user_id}"
+
+
+class NotificationItem(_Item):
+    """One entry of a user's inbox (USER#id / NOTIFICATION#notification_id); ids sort by time."""
+
+    PREFIX = "NOTIFICATION#"
+    notification_id = UnicodeAttribute()
+    user_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    booking_id = UnicodeAttribute(null=True)
+    title = UnicodeAttribute()
+    body = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    read = BooleanAttribute(default=False)
+    event_id = UnicodeAttribute()
+    ttl = NumberAttribute(null=True)
+
+    @classmethod
+    def key(cls, user_id: str, notification_id: str) -> Tuple[str, str]:
+        return user_pk(user_id), f"{cls.PREFIX}{notification_id}"
+
+
+class DeviceItem(_Item):
+    """A phone registered for push (USER#id / CONTACT#DEVICE#device_id)."""
+
+    PREFIX = "CONTACT#DEVICE#"
+    device_id = UnicodeAttribute()
+    platform = UnicodeAttribute()  # apns | fcm
+    token = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @classmethod
+    def key(cls, user_id: str, device_id: str) -> Tuple[str, str]:
+        return user_pk(user_id), f"{cls.PREFIX}{device_id}"
+
+
+class SmsItem(_Item):
+    """A user's opt-in to SMS (USER#id / CONTACT#SMS)."""
+
+    phone = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    @classmethod
+    def key(cls, user_id: str) -> Tuple[str, str]:
+        return user_pk(user_id), "CONTACT#SMS"
+
+
+CONTACT_PREFIX = "CONTACT#"
+
+
+class AuditItem(_Item):
+    """One append-only audit record of a provider (PROVIDER#id#AUDIT / at#event_id)."""
+
+    event_id = UnicodeAttribute()
+    provider_id = UnicodeAttribute()
+    type = UnicodeAttribute()
+    booking_id = UnicodeAttribute(null=True)
+    actor = UnicodeAttribute()  # JSON
+    at = UnicodeAttribute()
+    before = UnicodeAttribute(null=True)  # JSON
+    after = UnicodeAttribute(null=True)  # JSON
+
+    @classmethod
+    def partition(cls, provider_id: str) -> str:
+        return f"PROVIDER#{provider_id}#AUDIT"
+
+    @classmethod
+    def key(cls, provider_id: str, at: str, event_id: str) -> Tuple[str, str]:
+        return cls.partition(provider_id), f"{at}#{event_id}"
+
+
+class DeliveryItem(_Item):
+    """The claim on one delivery (an e-mail, a push, an SMS) of one event: it goes out once.
+
+    SENDING with a lease while it is being sent; SENT after. Kept past any stream retry or replay.
+    """
+
+    state = UnicodeAttribute()  # SENDING | SENT
+    lease_until = NumberAttribute()  # epoch seconds
+    updated_at = UnicodeAttribute()
+    ttl = NumberAttribute()
+
+    @classmethod
+    def key(cls, delivery_id: str) -> Tuple[str, str]:
+        digest = hashlib.sha256(delivery_id.encode()).hexdigest()
+        return f"DELIVERY#{digest}", "DELIVERY"
+
+
+class CalendarFeedItem(_Item):
+    """The secret of a provider's calendar subscription feed (PROVIDER#id / CALENDAR_FEED)."""
+
+    secret = UnicodeAttribute()
+    rotated_at = UnicodeAttribute()
+
+    @classmethod
+    def key(cls, provider_id: str) -> Tuple[str, str]:
+        return provider_pk(provider_id), "CALENDAR_FEED"
+
+
 ALL_MODELS = (ProviderItem, ScheduleItem, ServiceItem, BlockItem, SlotItem, CardItem, HoldItem, BookingItem,
-              IdempotencyItem)
+              IdempotencyItem, NotificationItem, DeviceItem, SmsItem, AuditItem, DeliveryItem, CalendarFeedItem)

@@ -32,7 +32,8 @@ def _provider(item: ProviderItem) -> Provider:
                               for name in RULE_FIELDS}),
         rating=None if item.rating is None else float(item.rating), review_count=int(item.review_count or 0),
         horizon_end=item.horizon_end, created_at=item.created_at, updated_at=item.updated_at,
-        version=int(item.version), card_version=int(item.card_version or 0), cards_through=item.cards_through)
+        version=int(item.version), card_version=int(item.card_version or 0), cards_through=item.cards_through,
+        changed_by=item.changed_by)
 
 
 def _provider_item(provider: Provider) -> ProviderItem:
@@ -43,7 +44,7 @@ def _provider_item(provider: Provider) -> ProviderItem:
         address=provider.address, timezone=provider.timezone, rating=provider.rating,
         review_count=provider.review_count, horizon_end=provider.horizon_end, created_at=provider.created_at,
         updated_at=provider.updated_at, version=provider.version, card_version=provider.card_version,
-        cards_through=provider.cards_through, gsi1pk=ProviderItem.LIST_PK, gsi1sk=provider.provider_id,
+        cards_through=provider.cards_through, changed_by=provider.changed_by, gsi1pk=ProviderItem.LIST_PK, gsi1sk=provider.provider_id,
         **provider.rules.model_dump())
 
 
@@ -119,7 +120,7 @@ def _profile_actions(provider: Provider, with_card: bool) -> list:
                ProviderItem.categories.set(provider.categories), ProviderItem.lat.set(provider.lat),
                ProviderItem.lon.set(provider.lon), ProviderItem.address.set(provider.address),
                ProviderItem.timezone.set(provider.timezone), ProviderItem.updated_at.set(provider.updated_at),
-               ProviderItem.version.set(provider.version)]
+               ProviderItem.version.set(provider.version), ProviderItem.changed_by.set(provider.changed_by)]
     actions += [getattr(ProviderItem, name).set(value) for name, value in provider.rules.model_dump().items()]
     if with_card:
         actions += [ProviderItem.card_version.set(provider.card_version),
@@ -237,11 +238,12 @@ def mark_pending(provider_id: str, days: Iterable[date], version: int,
 
 
 def commit_schedule(provider_id: str, hours: WorkingHours, expected_version: int, days: Iterable[date],
-                    now: datetime) -> int:
+                    now: datetime, changed_by: Optional[str] = None) -> int:
     """Write new working hours if still at the version read, adding `days` to the pending ones; the new version."""
     days = list(days)
     actions = [ScheduleItem.document.set(json.dumps(hours.to_document())),
-               ScheduleItem.version.set(expected_version + 1), ScheduleItem.updated_at.set(format_utc(now))]
+               ScheduleItem.version.set(expected_version + 1), ScheduleItem.updated_at.set(format_utc(now)),
+               ScheduleItem.changed_by.set(changed_by)]
     if days:
         actions += _pending_actions(provider_id, days)
     try:
@@ -285,7 +287,7 @@ def _service(item: ServiceItem) -> Service:
         provider_id=item.provider_id, service_id=item.service_id, name=item.name, category=item.category,
         duration_minutes=int(item.duration_minutes), buffer_minutes=int(item.buffer_minutes or 0),
         price_amount=int(item.price_amount), price_currency=item.price_currency, active=bool(item.active),
-        created_at=item.created_at, updated_at=item.updated_at)
+        created_at=item.created_at, updated_at=item.updated_at, changed_by=item.changed_by)
 
 
 def save_service(service: Service, card: BookingCard, card_dates: Sequence[date]) -> None:
@@ -315,12 +317,13 @@ def block_item(block: Block) -> BlockItem:
     pk, sk = BlockItem.key(block.provider_id, block.block_id)
     return BlockItem(pk, sk, provider_id=block.provider_id, block_id=block.block_id,
                      start=format_utc(block.start), end=format_utc(block.end), reason=block.reason,
-                     created_at=block.created_at)
+                     created_at=block.created_at, created_by=block.created_by)
 
 
 def _block(item: BlockItem) -> Block:
     return Block(block_id=item.block_id, provider_id=item.provider_id, start=parse_instant(item.start, "start"),
-                 end=parse_instant(item.end, "end"), reason=item.reason, created_at=item.created_at)
+                 end=parse_instant(item.end, "end"), reason=item.reason, created_at=item.created_at,
+                 created_by=item.created_by)
 
 
 def get_block(provider_id: str, block_id: str) -> Optional[Block]:

@@ -8,12 +8,13 @@ SORT_KEY = "sk"
 TTL_ATTRIBUTE = "ttl"
 GSI1 = "gsi1"
 GSI2 = "gsi2"
+GSI3 = "gsi3"
 
 #: Keyword arguments for DynamoDB CreateTable, less the table name.
 TABLE_DEFINITION: Dict[str, Any] = {
     "AttributeDefinitions": [
         {"AttributeName": name, "AttributeType": "S"}
-        for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+        for name in ("pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk")
     ],
     "KeySchema": [
         {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
@@ -28,7 +29,7 @@ TABLE_DEFINITION: Dict[str, Any] = {
             ],
             "Projection": {"ProjectionType": "ALL"},
         }
-        for index in (GSI1, GSI2)
+        for index in (GSI1, GSI2, GSI3)
     ],
     "BillingMode": "PAY_PER_REQUEST",
     # Streams are the outbox: everything that follows a commit reads them.

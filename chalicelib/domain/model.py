@@ -295,6 +295,8 @@ class Service:
     active: bool
     created_at: str
     updated_at: str
+    # Who made the last change (a user's id); the audit trail's actor.
+    changed_by: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,7 @@ class Provider:
     version: int
     card_version: int = 0
     cards_through: Optional[str] = None
+    changed_by: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -353,6 +356,10 @@ class Booking:
     created_at: str
     updated_at: str
     version: int
+    # Who made the last change; None for the system (no booking change is the system's today).
+    changed_by: Optional[str] = None
+    # The start a reminder went out for: a reschedule to another start arms a new one.
+    reminded_start: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -363,6 +370,7 @@ class Block:
     end: datetime
     reason: Optional[str]
     created_at: str
+    created_by: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,9 @@ UTC = timezone.utc
 # [0-9] rather than \d, which also matches non-ASCII digits such as "２". Nanoseconds at most.
 _INSTANT = re.compile(
     r"(?P<year>[0-9]{4})-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?"
-    r"(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2})?"
+    # Seconds in an offset only for the local times of zones' old mean-time offsets (e.g. -00:44:30 before 1972),
+    # which format_local writes and must read back.
+    r"(?P<offset>[Zz]|[+-][0-9]{2}:[0-9]{2}(?::[0-9]{2})?)?"
 )
 _DATE = re.compile(r"(?P<year>[0-9]{4})-[0-9]{2}-[0-9]{2}")
 _INSTANT_EXAMPLE = "2026-12-01T09:00:00Z"

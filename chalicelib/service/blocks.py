@@ -38,7 +38,7 @@ def create_block(caller: Caller, provider_id: str, command: CreateBlock) -> Dict
     for day in {local_date(start, tz), local_date(end - timedelta(minutes=15), tz)}:
         working.update(working_slots(hours, day, tz))
     block = Block(block_id=str(uuid.uuid4()), provider_id=provider_id, start=start, end=end,
-                  reason=command.reason, created_at=format_utc(now))
+                  reason=command.reason, created_at=format_utc(now), created_by=caller.user_id)
     try:
         booking_store.commit_block(block, {s: s in working for s in slot_starts(start, end)}, now)
     except SlotUnavailable as taken:

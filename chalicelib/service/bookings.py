@@ -120,7 +120,7 @@ def _new_booking(caller: Caller, command: BookSlot, now: datetime):
         booking_id=str(uuid.uuid4()), status=CONFIRMED if provider.rules.auto_confirm else PENDING,
         provider_id=provider.provider_id, service_id=service_id, customer_id=caller.user_id, start=start,
         end=end, occupied_until=occupied_until, timezone=provider.timezone, note=command.note, reason=None,
-        created_at=stamp, updated_at=stamp, version=1)
+        created_at=stamp, updated_at=stamp, version=1, changed_by=caller.user_id)
     return provider, booking, hold
 
 
@@ -147,8 +147,9 @@ def get_booking(caller: Caller, booking_id: str) -> Dict[str, Any]:
     return booking_view(booking)
 
 
-def _changed(booking: Booking, now: datetime, **changes) -> Booking:
-    return dataclasses.replace(booking, **changes, updated_at=format_utc(now), version=booking.version + 1)
+def _changed(booking: Booking, now: datetime, by: str, **changes) -> Booking:
+    return dataclasses.replace(booking, **changes, updated_at=format_utc(now), version=booking.version + 1,
+                               changed_by=by)
 
 
 def cancel(caller: Caller, booking_id: str, command: CancelBooking) -> Dict[str, Any]:
@@ -166,7 +167,7 @@ def cancel(caller: Caller, booking_id: str, command: CancelBooking) -> Dict[str,
             cutoff = provider.rules.cancel_cutoff_minutes
             if booking.start - timedelta(minutes=cutoff) < now:
                 raise CancelWindowClosed(f"the provider accepts cancellations up to {cutoff} minutes before the start")
-        after = _changed(booking, now, status=CANCELED, reason=command.reason)
+        after = _changed(booking, now, caller.user_id, status=CANCELED, reason=command.reason)
         booking_store.commit_booking_change(booking, after, release=True)
         logger.info("Booking canceled", booking_id=booking_id, provider_id=booking.provider_id)
         count("BookingCanceled")
@@ -191,7 +192,7 @@ def reschedule(caller: Caller, booking_id: str, command: RescheduleBooking) -> D
         if service is None or not service.active:
             raise BookingNotModifiable("the service is no longer offered; cancel and book another")
         span = timing.plan(provider, service, command.start, now)
-        after = _changed(booking, now, start=span.start, end=span.end, occupied_until=span.occupied_until,
+        after = _changed(booking, now, caller.user_id, start=span.start, end=span.end, occupied_until=span.occupied_until,
                          status=CONFIRMED if provider.rules.auto_confirm else PENDING, timezone=provider.timezone)
         try:
             booking_store.commit_reschedule(booking, after, now)
@@ -212,7 +213,7 @@ def _owner_decides(caller: Caller, booking_id: str, status: str, reason: Optiona
         if booking.status != PENDING:
             raise BookingNotModifiable(f"only a pending booking can be {status.lower()}; this one is "
                                        f"{booking.status.lower()}")
-        after = _changed(booking, clock.now(), status=status, reason=reason)
+        after = _changed(booking, clock.now(), caller.user_id, status=status, reason=reason)
         booking_store.commit_booking_change(booking, after, release=status == DECLINED)
         logger.info(f"Booking {status.lower()}", booking_id=booking_id, provider_id=booking.provider_id)
         count("BookingConfirmed" if status == CONFIRMED else "BookingDeclined")

@@ -56,7 +56,7 @@ def create_service(caller: Caller, provider_id: str, command: CreateService) -> 
             provider_id=provider_id, service_id=service_id, name=command.name, category=command.category,
             duration_minutes=command.duration_minutes, buffer_minutes=command.buffer_minutes,
             price_amount=command.price.amount, price_currency=command.price.currency, active=True,
-            created_at=now, updated_at=now)
+            created_at=now, updated_at=now, changed_by=caller.user_id)
         _save(provider, services, service)
         return service
 
@@ -75,7 +75,7 @@ def patch_service(caller: Caller, provider_id: str, service_id: str, command: Pa
         if command.price is not None:
             changes.update(price_amount=command.price.amount, price_currency=command.price.currency)
         service = dataclasses.replace(_active(services, provider_id, service_id), **changes,
-                                      updated_at=format_utc(clock.now()))
+                                      updated_at=format_utc(clock.now()), changed_by=caller.user_id)
         _save(provider, services, service)
         return service
 
@@ -91,7 +91,8 @@ def delete_service(caller: Caller, provider_id: str, service_id: str) -> None:
         provider, services = provider_and_services(provider_id)
         require_owner(caller, provider)
         service = _active(services, provider_id, service_id)
-        _save(provider, services, dataclasses.replace(service, active=False, updated_at=format_utc(clock.now())))
+        _save(provider, services, dataclasses.replace(service, active=False, updated_at=format_utc(clock.now()),
+                                                         changed_by=caller.user_id))
 
     retry_on_stale(delete, "the provider's services")
     logger.info("Service deleted", provider_id=provider_id, service_id=service_id)

@@ -35,7 +35,8 @@ def create_provider(caller: Caller, command: CreateProvider) -> Dict[str, Any]:
         lon=command.location.lon, address=command.location.address, timezone=command.timezone,
         rules=command.booking_rules, rating=None, review_count=0,
         horizon_end=horizon(ZoneInfo(command.timezone), now)[-1].isoformat(),
-        created_at=stamp, updated_at=stamp, version=1, card_version=1, cards_through=dates[-1].isoformat())
+        created_at=stamp, updated_at=stamp, version=1, card_version=1, cards_through=dates[-1].isoformat(),
+        changed_by=caller.user_id)
     provider_store.create_provider(provider, WorkingHours.closed(), card_of(provider, [], 1), dates, now)
     logger.info("Provider created", provider_id=provider.provider_id)
     count("ProviderCreated")
@@ -70,7 +71,7 @@ def patch_provider(caller: Caller, provider_id: str, command: PatchProvider) -> 
         require_owner(caller, before)
         now = clock.now()
         after = dataclasses.replace(before, **_changes(before, command), updated_at=format_utc(now),
-                                    version=before.version + 1)
+                                    version=before.version + 1, changed_by=caller.user_id)
         if all(getattr(after, f) == getattr(before, f) for f in CARD_FIELDS):
             provider_store.replace_provider(after, before)
             return provider_view(after, services)

@@ -54,7 +54,7 @@ def put_working_hours(caller: Caller, provider_id: str, document: Any) -> Dict[s
         # The same hours sent again resync the whole horizon: a change that stopped halfway is repaired.
         touched = set(days_changed(state.hours, new, days) or days) | state.pending
         prepare_change(provider_id, state, new, touched, tz)
-        provider_store.commit_schedule(provider_id, new, state.version, touched, clock.now())
+        provider_store.commit_schedule(provider_id, new, state.version, touched, clock.now(), caller.user_id)
 
     retry_on_stale(replace, "the working hours")
     finish_sync(provider_id, deadline)

@@ -326,7 +326,7 @@ class FakeProviders:
 
     @_recorded
     def commit_schedule(self, provider_id: str, hours: WorkingHours, expected_version: int, days: Iterable[date],
-                        now: datetime) -> int:
+                        now: datetime, changed_by: Optional[str] = None) -> int:
         days = list(days)
         record = self._at_version(provider_id, expected_version)
         record.hours, record.version, record.updated_at = hours, expected_version + 1, format_utc(now)

@@ -1,0 +1,219 @@
+"""What happened: the events that follow a committed change, named and shaped once (pure, no I/O).
+
+The table's stream is the outbox; `adapters/stream.py` turns its records into the entities below, and
+`changes_of_*` here turn a before/after pair into events. Every event has an identity that is the same
+however often its record is delivered (a retry, a bisected batch, a replay from the dead-letter queue),
+so each side effect can be made to happen once by that identity.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any, Dict, List, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict
+
+from chalicelib.domain import model
+from chalicelib.domain.views import block_view, booking_view, service_view
+
+CUSTOMER, OWNER, SYSTEM = "customer", "owner", "system"
+
+BOOKING_CREATED = "booking.created"
+BOOKING_CONFIRMED = "booking.confirmed"
+BOOKING_DECLINED = "booking.declined"
+BOOKING_CANCELED = "booking.canceled"
+BOOKING_RESCHEDULED = "booking.rescheduled"
+BOOKING_REMINDER_DUE = "booking.reminder_due"
+BLOCK_CREATED = "block.created"
+BLOCK_DELETED = "block.deleted"
+SCHEDULE_CHANGED = "schedule.changed"
+SERVICE_CHANGED = "service.changed"
+PROFILE_CHANGED = "profile.changed"
+
+#: The types the audit trail records (all but reminders, which change nothing).
+AUDITED_TYPES = (BOOKING_CREATED, BOOKING_CONFIRMED, BOOKING_DECLINED, BOOKING_CANCELED, BOOKING_RESCHEDULED,
+                 BLOCK_CREATED, BLOCK_DELETED, SCHEDULE_CHANGED, SERVICE_CHANGED, PROFILE_CHANGED)
+
+
+class Actor(BaseModel):
+    """Who caused an event: a customer, a provider's owner, or the system (a scheduled job)."""
+
+    model_config = ConfigDict(frozen=True)
+    user_id: Optional[str] = None
+    role: Literal["customer", "owner", "system"]
+
+
+class Event(BaseModel):
+    """Something that happened to a provider's data; `before` and `after` are public views."""
+
+    model_config = ConfigDict(frozen=True)
+    event_id: str
+    type: str
+    at: str  # UTC, when it committed
+    provider_id: str
+    actor: Actor
+    booking_id: Optional[str] = None
+    before: Optional[Dict[str, Any]] = None
+    after: Optional[Dict[str, Any]] = None
+
+
+class BookingEvent(Event):
+    """An event of one booking; `customer_id` says whose it is (views do not show it)."""
+
+    booking_id: str
+    customer_id: str
+
+
+class BookingCreated(BookingEvent):
+    type: Literal["booking.created"] = BOOKING_CREATED
+
+
+class BookingConfirmed(BookingEvent):
+    type: Literal["booking.confirmed"] = BOOKING_CONFIRMED
+
+
+class BookingDeclined(BookingEvent):
+    type: Literal["booking.declined"] = BOOKING_DECLINED
+
+
+class BookingCanceled(BookingEvent):
+    type: Literal["booking.canceled"] = BOOKING_CANCELED
+
+
+class BookingRescheduled(BookingEvent):
+    type: Literal["booking.rescheduled"] = BOOKING_RESCHEDULED
+
+
+class BookingReminderDue(BookingEvent):
+    """The time to remind a customer of a booking came (produced by the reminders job, not the stream)."""
+
+    type: Literal["booking.reminder_due"] = BOOKING_REMINDER_DUE
+
+
+class BlockCreated(Event):
+    type: Literal["block.created"] = BLOCK_CREATED
+
+
+class BlockDeleted(Event):
+    type: Literal["block.deleted"] = BLOCK_DELETED
+
+
+class ScheduleChanged(Event):
+    type: Literal["schedule.changed"] = SCHEDULE_CHANGED
+
+
+class ServiceChanged(Event):
+    type: Literal["service.changed"] = SERVICE_CHANGED
+
+
+class ProfileChanged(Event):
+    type: Literal["profile.changed"] = PROFILE_CHANGED
+
+
+AnyEvent = Union[BookingCreated, BookingConfirmed, BookingDeclined, BookingCanceled, BookingRescheduled,
+                 BookingReminderDue, BlockCreated, BlockDeleted, ScheduleChanged, ServiceChanged, ProfileChanged]
+
+
+def _version(number: int) -> str:
+    # Zero-padded: identities of one entity sort in the order of its changes.
+    return f"v{number:06d}"
+
+
+def _booking_actor(booking: model.Booking) -> Actor:
+    if booking.changed_by is None:
+        return Actor(role=SYSTEM)
+    return Actor(user_id=booking.changed_by, role=CUSTOMER if booking.changed_by == booking.customer_id else OWNER)
+
+
+def changes_of_booking(before: Optional[model.Booking], after: Optional[model.Booking]) -> List[BookingEvent]:
+    """The events between two states of a booking (none for changes nobody needs to hear of)."""
+    if after is None:
+        return []  # bookings are never deleted
+    common = dict(event_id=f"booking:{after.booking_id}:{_version(after.version)}", at=after.updated_at,
+                  provider_id=after.provider_id, actor=_booking_actor(after), booking_id=after.booking_id,
+                  customer_id=after.customer_id, after=booking_view(after),
+                  before=None if before is None else booking_view(before))
+    if before is None:
+        return [BookingCreated(**common)]
+    if before.version == after.version:
+        return []  # bookkeeping, e.g. a reminder marked as sent
+    if after.status == model.CANCELED and before.status != model.CANCELED:
+        return [BookingCanceled(**common)]
+    if after.status == model.DECLINED and before.status != model.DECLINED:
+        return [BookingDeclined(**common)]
+    if after.start != before.start:
+        return [BookingRescheduled(**common)]
+    if after.status == model.CONFIRMED and before.status == model.PENDING:
+        return [BookingConfirmed(**common)]
+    return []
+
+
+def reminder_of(booking: model.Booking, at: str) -> BookingReminderDue:
+    """The reminder event of a booking at its current start (a moved booking gets another)."""
+    return BookingReminderDue(
+        event_id=f"reminder:{booking.booking_id}:{booking_view(booking)['start']}", at=at,
+        provider_id=booking.provider_id, actor=Actor(role=SYSTEM), booking_id=booking.booking_id,
+        customer_id=booking.customer_id, after=booking_view(booking))
+
+
+def changes_of_block(before: Optional[model.Block], after: Optional[model.Block], at: str) -> List[Event]:
+    """A block is created or deleted, never changed; `at` is when the change committed (a deletion leaves
+    no item to say so). Only the owner may do either."""
+    if before is None and after is not None:
+        return [BlockCreated(event_id=f"block:{after.block_id}:created", at=after.created_at,
+                             provider_id=after.provider_id, actor=_owner_or_system(after.created_by),
+                             after=block_view(after))]
+    if before is not None and after is None:
+        return [BlockDeleted(event_id=f"block:{before.block_id}:deleted", at=at, provider_id=before.provider_id,
+                             actor=_owner_or_system(before.created_by), before=block_view(before))]
+    return []
+
+
+def schedule_changed(provider_id: str, before: Optional[Dict[str, Any]], after: Dict[str, Any], version: int,
+                     at: str, changed_by: Optional[str]) -> List[ScheduleChanged]:
+    """Working hours that changed (the same document written again, or a sync's bookkeeping, is no event)."""
+    if before is None or json.dumps(before, sort_keys=True) == json.dumps(after, sort_keys=True):
+        return []
+    return [ScheduleChanged(event_id=f"schedule:{provider_id}:{_version(version)}", at=at, provider_id=provider_id,
+                            actor=_owner_or_system(changed_by), before=before, after=after)]
+
+
+def _owner_or_system(user_id: Optional[str]) -> Actor:
+    return Actor(user_id=user_id, role=OWNER) if user_id else Actor(role=SYSTEM)
+
+
+def changes_of_service(before: Optional[model.Service], after: Optional[model.Service]) -> List[ServiceChanged]:
+    """A service added, changed or withdrawn (its public view changed)."""
+    if after is None:
+        return []
+    old = None if before is None else _service_public(before)
+    new = _service_public(after)
+    if old == new:
+        return []
+    return [ServiceChanged(event_id=f"service:{after.service_id}:{after.updated_at}", at=after.updated_at,
+                           provider_id=after.provider_id, actor=_owner_or_system(after.changed_by),
+                           before=old, after=new)]
+
+
+def _service_public(service: model.Service) -> Dict[str, Any]:
+    return {**service_view(service), "active": service.active}
+
+
+PROFILE_FIELDS = ("name", "description", "categories", "lat", "lon", "address", "timezone")
+
+
+def _profile_public(provider: model.Provider) -> Dict[str, Any]:
+    return {**{name: getattr(provider, name) for name in PROFILE_FIELDS},
+            "booking_rules": provider.rules.model_dump()}
+
+
+def changes_of_profile(before: Optional[model.Provider], after: Optional[model.Provider]) -> List[ProfileChanged]:
+    """A profile created or changed in what the public sees (ratings and bookkeeping are no event)."""
+    if after is None:
+        return []
+    old = None if before is None else _profile_public(before)
+    new = _profile_public(after)
+    if old == new:
+        return []
+    return [ProfileChanged(event_id=f"profile:{after.provider_id}:{_version(after.version)}", at=after.updated_at,
+                           provider_id=after.provider_id, actor=_owner_or_system(after.changed_by),
+                           before=old, after=new)]
