@@ -1,0 +1,58 @@
+"""How each stream function reads the table's stream: one definition for the local feeder and infra/.
+
+Each source is what an AWS Lambda event source mapping says: which function, how many records a batch
+holds, how often a failing batch is retried (bisected on error) before its place in the stream goes to
+the dead-letter queue, and which records the function is given at all (Lambda's filter criteria: the
+slot, card, inbox and audit items that make up most writes never reach a function).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Tuple
+
+#: The records of the entities whose changes are events: bookings, blocks, working hours, services, profiles.
+ENTITY_RECORDS: Dict[str, Any] = {
+    "dynamodb": {
+        "Keys": {
+            "sk": {"S": ["BOOKING", "SCHEDULE", "PROFILE", {"prefix": "BLOCK#"}, {"prefix": "SERVICE#"}]},
+        },
+    },
+}
+
+
+@dataclass(frozen=True)
+class StreamSource:
+    """One function reading the table's stream, and the settings of its event source mapping."""
+
+    name: str
+    handler: str  # module:function
+    batch_size: int = 100
+    # Seconds Lambda may wait to fill a batch; locally the feeder polls about twice a second.
+    batching_window_seconds: int = 0
+    maximum_retry_attempts: int = 3
+    bisect_on_error: bool = True
+    # Lambda's FilterCriteria patterns; a record is given to the function if any pattern matches.
+    filters: Tuple[Dict[str, Any], ...] = (ENTITY_RECORDS,)
+
+    @property
+    def module(self) -> str:
+        return self.handler.split(":")[0]
+
+    @property
+    def function(self) -> str:
+        return self.handler.split(":")[1]
+
+
+SOURCES: List[StreamSource] = [
+    # Separate functions, so that a failing e-mail never holds the audit trail back (and the reverse).
+    StreamSource(name="notifications", handler="stream_handlers.notifications:handler", batch_size=50),
+    StreamSource(name="audit", handler="stream_handlers.audit:handler", batch_size=100),
+]
+
+
+def source_named(name: str) -> StreamSource:
+    """The source of that name; KeyError if there is none."""
+    for source in SOURCES:
+        if source.name == name:
+            return source
+    raise KeyError(name)
