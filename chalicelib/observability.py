@@ -81,3 +81,17 @@ def scheduled_job(handler: H) -> H:
             flush_metrics()
 
     return run  # type: ignore[return-value]
+
+
+def stream_function(handler: H) -> H:
+    """Wrap a stream Lambda handler: Lambda context in the logs, traced where on, metrics published after each batch."""
+
+    @functools.wraps(handler)
+    def run(event: Any, context: Any) -> Any:
+        start_tracing()
+        try:
+            return handler(event, context)
+        finally:
+            flush_metrics()
+
+    return logger.inject_lambda_context(run, clear_state=True)  # type: ignore[return-value]

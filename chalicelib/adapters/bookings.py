@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Tuple
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
@@ -21,7 +21,7 @@ from chalicelib.domain.errors import (
     StaleRead,
 )
 from chalicelib.domain.notices import reminder_due
-from chalicelib.domain.model import BOOKED, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold
+from chalicelib.domain.model import ACTIVE_STATUSES, BOOKED, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold
 from chalicelib.domain.timegrid import format_utc, parse_instant, slot_starts
 
 IDEMPOTENCY_LABEL = "idempotency"
@@ -31,7 +31,8 @@ BOOKING_LABEL = "booking"
 
 # --- bookings -------------------------------------------------------------------------------
 
-def _booking(item: BookingItem) -> Booking:
+def booking_from_item(item: BookingItem) -> Booking:
+    """A booking from its stored form."""
     return Booking(
         booking_id=item.booking_id, status=item.status, provider_id=item.provider_id,
         service_id=item.service_id, customer_id=item.customer_id, start=parse_instant(item.start, "start"),
@@ -62,7 +63,7 @@ def _booking_item(booking: Booking) -> BookingItem:
 def get_booking(booking_id: str) -> Optional[Booking]:
     """The booking, or None."""
     try:
-        return _booking(BookingItem.get(*BookingItem.key(booking_id), consistent_read=True))
+        return booking_from_item(BookingItem.get(*BookingItem.key(booking_id), consistent_read=True))
     except DoesNotExist:
         return None
 
@@ -89,6 +90,35 @@ def list_provider_bookings(provider_id: str, start: datetime, end: datetime, sta
     """A page of one provider's bookings that start in [start, end], by start."""
     return _list(BookingItem.by_provider, BookingItem.provider_partition(provider_id), start, end, status, limit,
                  cursor)
+
+
+def list_due_reminders(now: datetime, lookback: timedelta) -> List[Booking]:
+    """Bookings whose reminder fell due in (now - lookback, now] and has not gone out (the index may lag)."""
+    high = format_utc(now) + "~"
+    low = format_utc(now - lookback)
+    hour = (now - lookback).replace(minute=0, second=0, microsecond=0)
+    found = []
+    while hour <= now:
+        for shard in range(BookingItem.REMINDER_SHARDS):
+            partition = BookingItem.reminder_partition_of(hour.strftime("%Y-%m-%dT%H"), shard)
+            found += [booking_from_item(item) for item in
+                      BookingItem.by_reminder.query(partition, BookingItem.gsi3sk.between(low, high))]
+        hour += timedelta(hours=1)
+    return found
+
+
+def mark_reminded(booking: Booking) -> bool:
+    """Record that the reminder for the booking's current start went out; False if it moved or ended meanwhile."""
+    start = format_utc(booking.start)
+    try:
+        BookingItem(*BookingItem.key(booking.booking_id)).update(
+            actions=[BookingItem.reminded_start.set(start), BookingItem.gsi3pk.remove(), BookingItem.gsi3sk.remove()],
+            condition=(BookingItem.start == start) & BookingItem.status.is_in(*ACTIVE_STATUSES))
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
 
 
 def _occupied(booking_or_hold) -> List[datetime]:

@@ -23,7 +23,8 @@ CARD_RETENTION = timedelta(days=30)
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
-def _provider(item: ProviderItem) -> Provider:
+def provider_from_item(item: ProviderItem) -> Provider:
+    """A provider from its stored form."""
     return Provider(
         provider_id=item.provider_id, owner_id=item.owner_id, name=item.name,
         description=item.description or "", categories=list(item.categories), lat=float(item.lat),
@@ -51,7 +52,7 @@ def _provider_item(provider: Provider) -> ProviderItem:
 def get_provider(provider_id: str) -> Optional[Provider]:
     """The provider, or None."""
     try:
-        return _provider(ProviderItem.get(*ProviderItem.key(provider_id), consistent_read=True))
+        return provider_from_item(ProviderItem.get(*ProviderItem.key(provider_id), consistent_read=True))
     except DoesNotExist:
         return None
 
@@ -63,9 +64,9 @@ def get_provider_with_services(provider_id: str) -> Optional[Tuple[Provider, Lis
     for raw in dynamo.query_range(pk, low, ServiceItem.PREFIX + "~"):
         sort_key = raw["sk"]["S"]
         if sort_key == low:
-            provider = _provider(ProviderItem.from_raw_data(raw))
+            provider = provider_from_item(ProviderItem.from_raw_data(raw))
         elif sort_key.startswith(ServiceItem.PREFIX):
-            services.append(_service(ServiceItem.from_raw_data(raw)))
+            services.append(service_from_item(ServiceItem.from_raw_data(raw)))
     if provider is None:
         return None
     return provider, sorted(services, key=lambda s: (s.created_at, s.service_id))
@@ -74,7 +75,7 @@ def get_provider_with_services(provider_id: str) -> Optional[Tuple[Provider, Lis
 def get_providers(provider_ids: Iterable[str]) -> List[Provider]:
     """The providers that exist among these ids, in one batch read per hundred."""
     keys = [ProviderItem.key(pid) for pid in sorted(set(provider_ids))]
-    return [_provider(item) for item in ProviderItem.batch_get(keys)] if keys else []
+    return [provider_from_item(item) for item in ProviderItem.batch_get(keys)] if keys else []
 
 
 def _write_cards(tx: Transaction, card: BookingCard, dates: Sequence[date]) -> None:
@@ -282,7 +283,8 @@ def list_syncing_provider_ids() -> List[str]:
 
 # --- services ---------------------------------------------------------------------------------
 
-def _service(item: ServiceItem) -> Service:
+def service_from_item(item: ServiceItem) -> Service:
+    """A service from its stored form."""
     return Service(
         provider_id=item.provider_id, service_id=item.service_id, name=item.name, category=item.category,
         duration_minutes=int(item.duration_minutes), buffer_minutes=int(item.buffer_minutes or 0),
@@ -305,7 +307,7 @@ def save_service(service: Service, card: BookingCard, card_dates: Sequence[date]
 def get_service(provider_id: str, service_id: str) -> Optional[Service]:
     """The service, active or not, or None."""
     try:
-        return _service(ServiceItem.get(*ServiceItem.key(provider_id, service_id), consistent_read=True))
+        return service_from_item(ServiceItem.get(*ServiceItem.key(provider_id, service_id), consistent_read=True))
     except DoesNotExist:
         return None
 
@@ -320,7 +322,8 @@ def block_item(block: Block) -> BlockItem:
                      created_at=block.created_at, created_by=block.created_by)
 
 
-def _block(item: BlockItem) -> Block:
+def block_from_item(item: BlockItem) -> Block:
+    """A block from its stored form."""
     return Block(block_id=item.block_id, provider_id=item.provider_id, start=parse_instant(item.start, "start"),
                  end=parse_instant(item.end, "end"), reason=item.reason, created_at=item.created_at,
                  created_by=item.created_by)
@@ -329,7 +332,7 @@ def _block(item: BlockItem) -> Block:
 def get_block(provider_id: str, block_id: str) -> Optional[Block]:
     """The block, or None."""
     try:
-        return _block(BlockItem.get(*BlockItem.key(provider_id, block_id), consistent_read=True))
+        return block_from_item(BlockItem.get(*BlockItem.key(provider_id, block_id), consistent_read=True))
     except DoesNotExist:
         return None
 

@@ -32,6 +32,17 @@ class IdempotencyRace(Exception):
         self.in_progress = in_progress
 
 
+class DeliveryRefused(Exception):
+    """A channel will never take this message (a bad address, a disabled device): retrying cannot help.
+
+    Not a DomainError: it happens after the commit, on the stream side, and never reaches a client.
+    """
+
+
+class DeliveryBusy(Exception):
+    """Another worker is sending this very delivery right now: try the record again later."""
+
+
 class InvalidRequest(DomainError):
     """Malformed JSON, a missing or ill-typed field or parameter, an impossible value."""
 

@@ -61,6 +61,8 @@ class BookingEvent(Event):
 
     booking_id: str
     customer_id: str
+    # The booking's version after the change: an .ics's SEQUENCE.
+    version: int
 
 
 class BookingCreated(BookingEvent):
@@ -130,7 +132,7 @@ def changes_of_booking(before: Optional[model.Booking], after: Optional[model.Bo
         return []  # bookings are never deleted
     common = dict(event_id=f"booking:{after.booking_id}:{_version(after.version)}", at=after.updated_at,
                   provider_id=after.provider_id, actor=_booking_actor(after), booking_id=after.booking_id,
-                  customer_id=after.customer_id, after=booking_view(after),
+                  customer_id=after.customer_id, version=after.version, after=booking_view(after),
                   before=None if before is None else booking_view(before))
     if before is None:
         return [BookingCreated(**common)]
@@ -148,11 +150,12 @@ def changes_of_booking(before: Optional[model.Booking], after: Optional[model.Bo
 
 
 def reminder_of(booking: model.Booking, at: str) -> BookingReminderDue:
-    """The reminder event of a booking at its current start (a moved booking gets another)."""
+    """The reminder event of a booking at its current start (a moved booking gets another); `at` is when it
+    fell due, so that every attempt to send it is the same event."""
     return BookingReminderDue(
         event_id=f"reminder:{booking.booking_id}:{booking_view(booking)['start']}", at=at,
         provider_id=booking.provider_id, actor=Actor(role=SYSTEM), booking_id=booking.booking_id,
-        customer_id=booking.customer_id, after=booking_view(booking))
+        customer_id=booking.customer_id, version=booking.version, after=booking_view(booking))
 
 
 def changes_of_block(before: Optional[model.Block], after: Optional[model.Block], at: str) -> List[Event]:

@@ -10,7 +10,10 @@ from contextlib import contextmanager
 from typing import Any, Dict, Iterator
 
 _ADAPTERS = {"providers": "chalicelib.adapters.providers", "bookings": "chalicelib.adapters.bookings",
-             "slots": "chalicelib.adapters.slots"}
+             "slots": "chalicelib.adapters.slots", "deliveries": "chalicelib.adapters.deliveries",
+             "mail": "chalicelib.adapters.mail", "push": "chalicelib.adapters.push",
+             "directory": "chalicelib.adapters.directory", "inbox": "chalicelib.adapters.inbox",
+             "audit": "chalicelib.adapters.audit"}
 _fakes: Dict[str, Any] = {}
 
 
@@ -28,6 +31,13 @@ class _Store:
 provider_store = _Store("providers")
 booking_store = _Store("bookings")
 slot_store = _Store("slots")
+inbox_store = _Store("inbox")
+audit_store = _Store("audit")
+# The stream side: claims that make a delivery happen once, and the channels themselves.
+delivery_store = _Store("deliveries")
+mail_channel = _Store("mail")
+push_channel = _Store("push")
+user_directory = _Store("directory")
 
 
 @contextmanager

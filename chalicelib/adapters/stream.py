@@ -1,0 +1,59 @@
+"""The table's stream records turned into domain events: the one place that reads stream images."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar
+
+from chalicelib.adapters.bookings import booking_from_item
+from chalicelib.adapters.models import BlockItem, BookingItem, ProviderItem, ScheduleItem, ServiceItem
+from chalicelib.adapters.providers import block_from_item, provider_from_item, service_from_item
+from chalicelib.domain import events
+from chalicelib.domain.schedule import WorkingHours
+from chalicelib.domain.timegrid import format_utc
+
+T = TypeVar("T")
+
+
+def _image(record: Mapping[str, Any], name: str, model, convert: Callable[[Any], T]) -> Optional[T]:
+    raw = record["dynamodb"].get(name)
+    return None if not raw else convert(model.from_raw_data(raw))
+
+
+def _committed_at(record: Mapping[str, Any]) -> str:
+    stamp = record["dynamodb"].get("ApproximateCreationDateTime")
+    if stamp is None:
+        return format_utc(datetime.now(timezone.utc))
+    return format_utc(datetime.fromtimestamp(float(stamp), tz=timezone.utc))
+
+
+def _schedule(raw: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    if not raw or "document" not in raw:
+        return None
+    return WorkingHours.parse(json.loads(raw["document"]["S"])).to_document()
+
+
+def events_of(record: Mapping[str, Any]) -> List[events.Event]:
+    """The events one stream record (in Lambda's shape) stands for; none for items no one needs to hear of."""
+    sort_key = record["dynamodb"]["Keys"]["sk"]["S"]
+    if sort_key == "BOOKING":
+        return list(events.changes_of_booking(_image(record, "OldImage", BookingItem, booking_from_item),
+                                              _image(record, "NewImage", BookingItem, booking_from_item)))
+    if sort_key.startswith(BlockItem.PREFIX):
+        return events.changes_of_block(_image(record, "OldImage", BlockItem, block_from_item),
+                                       _image(record, "NewImage", BlockItem, block_from_item), _committed_at(record))
+    if sort_key.startswith(ServiceItem.PREFIX):
+        return list(events.changes_of_service(_image(record, "OldImage", ServiceItem, service_from_item),
+                                              _image(record, "NewImage", ServiceItem, service_from_item)))
+    if sort_key == "PROFILE":
+        return list(events.changes_of_profile(_image(record, "OldImage", ProviderItem, provider_from_item),
+                                              _image(record, "NewImage", ProviderItem, provider_from_item)))
+    if sort_key == "SCHEDULE":
+        new = record["dynamodb"].get("NewImage")
+        if not new:
+            return []
+        item = ScheduleItem.from_raw_data(new)
+        provider_id = item.provider_id or record["dynamodb"]["Keys"]["pk"]["S"].split("#", 1)[1]
+        return list(events.schedule_changed(provider_id, _schedule(record["dynamodb"].get("OldImage")),
+                                            _schedule(new), int(item.version), item.updated_at, item.changed_by))
+    return []

@@ -1,0 +1,151 @@
+"""Tell people what happened to their bookings: the inbox, e-mail with the .ics, push and SMS.
+
+Every event is delivered at least once by the stream; each delivery happens once by its identity: an
+inbox entry is keyed by the event (a second write is a no-op), and each e-mail, push and SMS is claimed
+before it is sent and marked after. A failing channel does not stop the others; the failure is raised
+at the end so that the record is tried again, and what already went out is not sent twice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, List, Tuple
+
+from chalicelib.config import get_settings
+from chalicelib.domain import events, model
+from chalicelib.domain.calendar import booking_calendar, entry_of
+from chalicelib.domain.errors import DeliveryBusy, DeliveryRefused
+from chalicelib.domain.mail import compose
+from chalicelib.domain.notices import CUSTOMER, Notice, Notification, notices_of, notification_id, words
+from chalicelib.domain.timegrid import parse_instant
+from chalicelib.observability import count, logger
+from chalicelib.service import clock
+from chalicelib.service.stores import (
+    delivery_store,
+    inbox_store,
+    mail_channel,
+    provider_store,
+    push_channel,
+    user_directory,
+)
+
+# How long a claimed delivery is ours: longer than one send with its retries, shorter than a stream retry.
+LEASE_SECONDS = 60
+SMS_LIMIT = 320
+
+
+class DeliveriesFailed(Exception):
+    """Some deliveries of an event failed and will be tried again with the record."""
+
+
+@dataclass(frozen=True)
+class _Context:
+    event: events.BookingEvent
+    provider: model.Provider
+    service_name: str
+
+
+def notify(event: events.Event) -> int:
+    """Deliver an event's notices on every channel; how many deliveries went out now."""
+    notices = notices_of(event)
+    if not notices:
+        return 0
+    assert isinstance(event, events.BookingEvent)
+    found = provider_store.get_provider_with_services(event.provider_id)
+    if found is None:
+        logger.warning("Event of an unknown provider", provider_id=event.provider_id, event_id=event.event_id)
+        return 0
+    provider, services = found
+    service_id = (event.after or {}).get("service_id")
+    names = {s.service_id: s.name for s in services}
+    context = _Context(event, provider, names.get(service_id, "Your booking"))
+    failures: List[str] = []
+    sent = 0
+    for notice in notices:
+        sent += _deliver(context, notice, failures)
+    if failures:
+        raise DeliveriesFailed(f"{len(failures)} deliveries of {event.event_id} failed: {'; '.join(failures)}")
+    return sent
+
+
+def _deliver(context: _Context, notice: Notice, failures: List[str]) -> int:
+    event, provider = context.event, context.provider
+    user_id = event.customer_id if notice.role == CUSTOMER else provider.owner_id
+    title, body = words(notice, event, provider.name, context.service_name, provider.timezone)
+    note = Notification(user_id=user_id, notification_id=notification_id(event, user_id, notice.type),
+                        type=notice.type, booking_id=event.booking_id, title=title, body=body,
+                        created_at=event.at, event_id=event.event_id)
+    keys = dict(event_id=event.event_id, booking_id=event.booking_id, provider_id=event.provider_id,
+                notification_type=notice.type)
+    sent = 0
+    if inbox_store.put_notification(note):
+        logger.info("Notification delivered", channel="inbox", **keys)
+        count("NotificationDelivered")
+        sent += 1
+    for channel, delivery_id, send in _channels(context, note):
+        try:
+            if _once(delivery_id, send):
+                logger.info("Notification delivered", channel=channel, **keys)
+                count(f"{channel.capitalize()}Sent")
+                sent += 1
+        except DeliveryRefused as refused:
+            logger.warning("Notification refused for good", channel=channel, reason=str(refused), **keys)
+            count("NotificationRefused")
+        except Exception as error:  # noqa: BLE001 - each channel fails alone; the record is retried
+            logger.warning("Notification failed", channel=channel, error=f"{type(error).__name__}: {error}", **keys)
+            count("NotificationFailed")
+            failures.append(f"{channel}: {type(error).__name__}")
+    return sent
+
+
+def _channels(context: _Context, note: Notification) -> List[Tuple[str, str, Callable[[], object]]]:
+    """The sends a notice makes beyond the inbox, each with its delivery identity."""
+    sends: List[Tuple[str, str, Callable[[], object]]] = []
+    address = user_directory.email_of(note.user_id)
+    if address:
+        sends.append(("email", f"{note.notification_id}:email",
+                      lambda: mail_channel.send(address, _email(context, note, address))))
+    contacts = inbox_store.get_contacts(note.user_id)
+    data = {"notification_id": note.notification_id, "type": note.type, "booking_id": note.booking_id}
+    for device in contacts.devices:
+        if push_channel.can_push(device):
+            sends.append(("push", f"{note.notification_id}:push:{device.device_id}",
+                          lambda device=device: push_channel.push(device, note.title, note.body, data)))
+    if contacts.phone:
+        text = f"{note.title}: {note.body}"[:SMS_LIMIT]
+        sends.append(("sms", f"{note.notification_id}:sms", lambda: push_channel.sms(contacts.phone, text)))
+    return sends
+
+
+def _once(delivery_id: str, send: Callable[[], object]) -> bool:
+    """Send unless it went out before; whether it was sent now."""
+    state = delivery_store.claim(delivery_id, clock.now(), LEASE_SECONDS)
+    if state == "sent":
+        return False
+    if state == "busy":
+        raise DeliveryBusy(delivery_id)
+    try:
+        send()
+    except BaseException:
+        delivery_store.release(delivery_id)
+        raise
+    delivery_store.mark_sent(delivery_id, clock.now())
+    return True
+
+
+def _email(context: _Context, note: Notification, address: str) -> bytes:
+    booking = _booking_of(context.event)
+    ics = booking_calendar(entry_of(booking, context.provider, context.service_name,
+                                    parse_instant(context.event.at, "at")))
+    text = f"{note.body}\n\nThe attached calendar file adds it to your calendar (times in {context.provider.timezone})."
+    return compose(get_settings().email_from, address, note.title, text, ics)
+
+
+def _booking_of(event: events.BookingEvent) -> model.Booking:
+    """The booking as the event saw it (its view and version)."""
+    view = event.after or {}
+    start, end = parse_instant(view["start"], "start"), parse_instant(view["end"], "end")
+    return model.Booking(
+        booking_id=event.booking_id, status=view["status"], provider_id=event.provider_id,
+        service_id=view["service_id"], customer_id=event.customer_id, start=start, end=end, occupied_until=end,
+        timezone=view["timezone"], note=view.get("note"), reason=view.get("reason"), created_at=view["created_at"],
+        updated_at=view["updated_at"], version=event.version)

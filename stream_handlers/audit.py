@@ -1,0 +1,27 @@
+"""The stream function that writes the audit trail: who changed what, when, before and after."""
+# isort: off
+from chalicelib.observability import logger, stream_function
+# isort: on
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from chalicelib.adapters.stream import events_of
+from chalicelib.service.audit import record
+
+processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
+
+
+def record_handler(stream_record: DynamoDBRecord) -> None:
+    """Append the audit records of every event in one stream record (once each)."""
+    for event in events_of(stream_record.raw_event):
+        try:
+            record(event)
+        except Exception:
+            logger.exception("Audit record failed", event_id=event.event_id)
+            raise
+
+
+@stream_function
+def handler(event, context):
+    """One batch of the table's stream; failed records are reported for Lambda to retry."""
+    return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)
