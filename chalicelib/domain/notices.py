@@ -110,7 +110,8 @@ def notification_id(event: events.Event, user_id: str, notice_type: str) -> str:
     """The inbox id of one notice of one event: sorts by the event's time, the same on every delivery."""
     digest = hashlib.sha256(f"{event.event_id}|{user_id}|{notice_type}".encode()).hexdigest()[:16]
     compact = event.at.replace("-", "").replace(":", "")
-    return f"{compact}-{digest}"
+    # Times have whole seconds: a booking's version orders two of its changes within one second.
+    return f"{compact}-{getattr(event, 'version', 0):06d}-{digest}"
 
 
 def local_time(start_utc: str, zone: str) -> str:
