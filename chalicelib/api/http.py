@@ -44,6 +44,7 @@ def status_of(kind: Type[DomainError]) -> int:
 
 
 DEFAULT_PAGE, MAX_PAGE = 20, 100
+JSON = "application/json"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 CORS = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
                   expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=600)
@@ -71,6 +72,8 @@ class RouteDoc:
     headers: Optional[Type[BaseModel]] = None
     # Refusals beyond those every route of its kind can give (see openapi._refusals).
     raises: Tuple[Type[DomainError], ...] = field(default_factory=tuple)
+    # The media type of the success answer; refusals are always JSON.
+    content_type: str = JSON
 
 
 ROUTES: List[RouteDoc] = []
@@ -83,20 +86,24 @@ def error_response(error: DomainError, headers: Optional[Dict[str, str]] = None)
                     status_code=status_of(type(error)), headers={"Content-Type": "application/json", **headers})
 
 
-def respond(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> Response:
-    """A JSON answer (or an empty one for 204)."""
+def respond(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None,
+            content_type: str = JSON) -> Response:
+    """A JSON answer (or an empty one for 204); a text one, UTF-8, when given bytes of another media type."""
     if status == 204:
         return Response(body="", status_code=204, headers=headers or {})
-    return Response(body=body, status_code=status, headers={"Content-Type": "application/json", **(headers or {})})
+    if content_type != JSON:
+        body, content_type = body.decode("utf-8"), f"{content_type}; charset=utf-8"
+    return Response(body=body, status_code=status, headers={"Content-Type": content_type, **(headers or {})})
 
 
 def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = True, status: int = 200,
           response: Optional[Type[BaseModel]] = None, body: Optional[Type[BaseModel]] = None,
           body_required: bool = True, query: Optional[Type[BaseModel]] = None,
-          headers: Optional[Type[BaseModel]] = None, raises: Tuple[Type[DomainError], ...] = ()) -> Callable:
+          headers: Optional[Type[BaseModel]] = None, raises: Tuple[Type[DomainError], ...] = (),
+          content_type: str = JSON) -> Callable:
     """Register a handler (it gets the caller when auth, and path params) and describe it for the document."""
     ROUTES.append(RouteDoc(path, method, summary, auth, status, response, body, body_required, query, headers,
-                           tuple(raises)))
+                           tuple(raises), content_type))
 
     def register(handler: Callable) -> Callable:
         @functools.wraps(handler)
@@ -112,7 +119,7 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
                 if isinstance(error, TryAgain):
                     logger.warning("Request refused for now", code=error.code, path=request.path)
                 return error_response(error)
-            return result if isinstance(result, Response) else respond(result, status)
+            return result if isinstance(result, Response) else respond(result, status, content_type=content_type)
 
         bp.route(path, methods=[method], cors=CORS, content_types=CONTENT_TYPES)(view)
         return handler

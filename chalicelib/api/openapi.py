@@ -82,6 +82,8 @@ def _success(doc, refs) -> Dict[str, Any]:
     answer: Dict[str, Any] = {"description": doc.summary}
     if doc.response is not None:
         answer["content"] = {"application/json": {"schema": refs[(doc.response, "serialization")]}}
+    elif doc.content_type != "application/json":
+        answer["content"] = {doc.content_type: {"schema": {"type": "string"}}}
     if doc.headers is not None and "Idempotency-Key" in doc.headers.model_json_schema(by_alias=True)["properties"]:
         answer["headers"] = {"Idempotent-Replayed": {
             "description": "true when this is a replay of the first answer to the same key and body",

@@ -261,3 +261,10 @@ def block_view(block: model.Block) -> Dict[str, Any]:
         block_id=block.block_id, provider_id=block.provider_id, start=format_utc(block.start),
         end=format_utc(block.end), reason=block.reason, created_at=block.created_at,
     ).model_dump()
+
+
+# --- calendars --------------------------------------------------------------------------------
+
+class CalendarFeed(View):
+    url: str = Field(description="The provider's secret iCalendar feed; anyone with it can read the bookings in it.",
+                     examples=["https://api.example.com/v1/calendar-feeds/p-1/kd9Zq3..."])

@@ -124,7 +124,7 @@ def _new_booking(caller: Caller, command: BookSlot, now: datetime):
     return provider, booking, hold
 
 
-def _visible_booking(caller: Caller, booking_id: str) -> Tuple[Booking, Provider, bool]:
+def visible_booking(caller: Caller, booking_id: str) -> Tuple[Booking, Provider, bool]:
     """The booking, its provider, and whether the caller is the provider's owner; 404 for strangers."""
     booking = booking_store.get_booking(booking_id)
     if booking is None:
@@ -143,7 +143,7 @@ def _in_zone(booking: Booking, timezone_name: str) -> Booking:
 
 def get_booking(caller: Caller, booking_id: str) -> Dict[str, Any]:
     """A booking its customer or its provider's owner may see."""
-    booking, _, _ = _visible_booking(caller, booking_id)
+    booking, _, _ = visible_booking(caller, booking_id)
     return booking_view(booking)
 
 
@@ -155,7 +155,7 @@ def _changed(booking: Booking, now: datetime, by: str, **changes) -> Booking:
 def cancel(caller: Caller, booking_id: str, command: CancelBooking) -> Dict[str, Any]:
     """Cancel; the time is free again at once. Canceling twice (or at once) answers the canceled booking."""
     def attempt() -> Booking:
-        booking, provider, is_owner = _visible_booking(caller, booking_id)
+        booking, provider, is_owner = visible_booking(caller, booking_id)
         if booking.status == CANCELED:
             return booking
         now = clock.now()
@@ -179,7 +179,7 @@ def cancel(caller: Caller, booking_id: str, command: CancelBooking) -> Dict[str,
 def reschedule(caller: Caller, booking_id: str, command: RescheduleBooking) -> Dict[str, Any]:
     """Move the booking to a new start, all or nothing; only its customer may."""
     def attempt() -> Booking:
-        booking, provider, _ = _visible_booking(caller, booking_id)
+        booking, provider, _ = visible_booking(caller, booking_id)
         if booking.customer_id != caller.user_id:
             raise Forbidden("only the booking's customer may reschedule it")
         now = clock.now()
@@ -207,7 +207,7 @@ def reschedule(caller: Caller, booking_id: str, command: RescheduleBooking) -> D
 
 def _owner_decides(caller: Caller, booking_id: str, status: str, reason: Optional[str]) -> Dict[str, Any]:
     def attempt() -> Booking:
-        booking, _, is_owner = _visible_booking(caller, booking_id)
+        booking, _, is_owner = visible_booking(caller, booking_id)
         if not is_owner:
             raise Forbidden("only the provider's owner may confirm or decline")
         if booking.status != PENDING:

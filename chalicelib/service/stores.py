@@ -1,7 +1,8 @@
 """Where the services find their repositories: the DynamoDB adapters, or in-memory fakes in unit tests.
 
-Services name a repository (`provider_store`, `booking_store`, `slot_store`) and call its functions; the
-adapter module behind it is imported on first use, so importing a service costs no database library.
+Services name a repository (`provider_store`, `booking_store`, `slot_store`, `feed_store`) and call its
+functions; the adapter module behind it is imported on first use, so importing a service costs no database
+library.
 """
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from contextlib import contextmanager
 from typing import Any, Dict, Iterator
 
 _ADAPTERS = {"providers": "chalicelib.adapters.providers", "bookings": "chalicelib.adapters.bookings",
-             "slots": "chalicelib.adapters.slots", "deliveries": "chalicelib.adapters.deliveries",
-             "mail": "chalicelib.adapters.mail", "push": "chalicelib.adapters.push",
-             "directory": "chalicelib.adapters.directory", "inbox": "chalicelib.adapters.inbox",
-             "audit": "chalicelib.adapters.audit"}
+             "slots": "chalicelib.adapters.slots", "feeds": "chalicelib.adapters.feeds",
+             "deliveries": "chalicelib.adapters.deliveries", "mail": "chalicelib.adapters.mail",
+             "push": "chalicelib.adapters.push", "directory": "chalicelib.adapters.directory",
+             "inbox": "chalicelib.adapters.inbox", "audit": "chalicelib.adapters.audit"}
 _fakes: Dict[str, Any] = {}
 
 
@@ -31,6 +32,7 @@ class _Store:
 provider_store = _Store("providers")
 booking_store = _Store("bookings")
 slot_store = _Store("slots")
+feed_store = _Store("feeds")
 inbox_store = _Store("inbox")
 audit_store = _Store("audit")
 # The stream side: claims that make a delivery happen once, and the channels themselves.
@@ -42,7 +44,7 @@ user_directory = _Store("directory")
 
 @contextmanager
 def using(**fakes: Any) -> Iterator[None]:
-    """Put fakes (providers=, bookings=, slots=) behind the repository names for the duration (tests)."""
+    """Put fakes (by name: providers=, bookings=, inbox=, mail=, ...) behind the names for the duration (tests)."""
     unknown = set(fakes) - set(_ADAPTERS)
     if unknown:
         raise ValueError(f"no repository named {sorted(unknown)}")

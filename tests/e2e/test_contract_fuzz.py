@@ -6,7 +6,8 @@ match their schemas; 405 for methods a path does not have; 4xx without a require
 or with a bad token. The caller is a member of the providers group who owns a real provider (working
 hours, a service, a block) and has booked and held time there. Often each generated id (path, query or
 body), start, and the fields whose rules a schema cannot say (zone and category names, the 15-minute
-grid) are swapped for real or plausible ones, so operations with ids get past 404 and things get made.
+grid) are swapped for real or plausible ones, so operations with ids get past 404 and things get made
+(a calendar feed's provider and secret are another provider's, whose feed the fuzzing never rotates).
 Bounded by MAX_EXAMPLES per operation (the coverage phase adds its boundary cases) and a fixed seed
 (CONTRACT_FUZZ_SEED to explore others); deadlines are off.
 
@@ -45,9 +46,13 @@ def real(api, users) -> Dict[str, Any]:
         "start": at(day, "16:00"), "end": at(day, "17:00")}), 201)
     starts = [at(future_day(offset), f"{hour:02d}:{minute:02d}")
               for offset in (6, 7, 8) for hour in (9, 11, 13, 15) for minute in (0, 15)]
+    # A calendar feed of another provider: the generated rotations only ever rotate the first one's.
+    other = create_provider(api, users, durations=(60,))
+    feed = expect(api.get(f"/v1/providers/{other.provider_id}/calendar-feed", user=other.owner), 200)
     return {"owner": shop.owner, "starts": starts, "ids": {
         "provider_id": shop.provider_id, "service_id": shop.service_id, "booking_id": booking["booking_id"],
-        "hold_id": hold["hold_id"], "block_id": block["block_id"]}}
+        "hold_id": hold["hold_id"], "block_id": block["block_id"]},
+        "feed": {"provider_id": other.provider_id, "secret": feed["url"].rsplit("/", 1)[1]}}
 
 
 def swap_in_real_values(schema, real: Dict[str, Any]) -> None:
@@ -57,7 +62,8 @@ def swap_in_real_values(schema, real: Dict[str, Any]) -> None:
     def sometimes_real(values: Any):
         if not isinstance(values, dict):
             return st.just(values)
-        known = {name: value for name, value in {**real["ids"], **PLAUSIBLE}.items() if name in values}
+        ids = {**real["ids"], **real["feed"]} if "secret" in values else real["ids"]
+        known = {name: value for name, value in {**ids, **PLAUSIBLE}.items() if name in values}
         options = [st.just(values), st.just({**values, **known})]
         if isinstance(values.get("start"), str):
             timed = st.sampled_from(real["starts"]).map(lambda start: {**values, **known, **_timed(values, start)})

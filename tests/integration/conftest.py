@@ -142,12 +142,13 @@ def make_user(aws):
 
 
 def call(client, method: str, path: str, user=None, body=None, headers=None):
-    """One request through the Chalice test client; returns (status, json or None, headers)."""
+    """One request through the Chalice test client; returns (status, json, text of a text answer, or None, headers)."""
     all_headers = dict(user.headers if user else {"Content-Type": "application/json"})
     all_headers.update(headers or {})
     payload = body if isinstance(body, (str, bytes)) or body is None else json.dumps(body)
     response = getattr(client.http, method.lower())(path, headers=all_headers, body=payload)
-    data = json.loads(response.body) if response.body else None
+    text = response.headers.get("Content-Type", response.headers.get("content-type", "")).startswith("text/")
+    data = (response.body.decode("utf-8") if text else json.loads(response.body)) if response.body else None
     return response.status_code, data, response.headers
 
 

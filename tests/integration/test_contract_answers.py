@@ -1,5 +1,6 @@
 """Every answer of a whole booking story matches what /v1/openapi.json says of that route and status:
-a documented status, the documented JSON schema (formats included), or no body for 204."""
+a documented status, the documented JSON schema (formats included), the documented text type (calendars), or
+no body for 204."""
 from __future__ import annotations
 
 from typing import Any, Dict, Optional
@@ -31,6 +32,11 @@ class Contract:
         answer = operation["responses"][str(status)]
         if "content" not in answer:
             assert data is None, f"{method} {template}: {status} must have no body"
+        elif "application/json" not in answer["content"]:
+            (media_type,) = answer["content"]
+            sent_type = answer_headers.get("Content-Type", answer_headers.get("content-type"))
+            assert sent_type == f"{media_type}; charset=utf-8", f"{method} {template}: {sent_type}"
+            assert isinstance(data, str) and data, f"{method} {template} {status}: no {media_type} body"
         else:
             assert answer_headers.get("Content-Type", answer_headers.get("content-type")) == "application/json"
             schema = {**answer["content"]["application/json"]["schema"], "components": self.document["components"]}
@@ -101,6 +107,18 @@ def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_
            expect=200)
     c.send("GET", "/v1/me/bookings", customer, query="limit=0", expect=400)
     c.send("GET", P + "/bookings", owner, query="from=2026-12-02T00:00:00Z&limit=100", expect=200, **ids)
+
+    # Calendars: the booking's file, the feed's address, the feed, a rotation
+    c.send("GET", B + "/calendar.ics", customer, expect=200, **b)
+    c.send("GET", B + "/calendar.ics", stranger, expect=404, **b)
+    host = {"Host": "api.example.test"}
+    feed, _ = c.send("GET", P + "/calendar-feed", owner, headers=host, expect=200, **ids)
+    c.send("GET", P + "/calendar-feed", stranger, headers=host, expect=403, **ids)
+    old_secret = feed["url"].rsplit("/", 1)[1]
+    feed, _ = c.send("POST", P + "/calendar-feed/rotate", owner, headers=host, expect=200, **ids)
+    F = "/v1/calendar-feeds/{provider_id}/{secret}"
+    c.send("GET", F, expect=200, secret=feed["url"].rsplit("/", 1)[1], **ids)
+    c.send("GET", F, expect=404, secret=old_secret, **ids)
 
     # Blocks: one in the way of the booking, one not
     c.send("POST", P + "/blocks", owner, {"start": "2026-12-02T10:00:00Z", "end": "2026-12-02T11:00:00Z"},

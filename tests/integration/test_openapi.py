@@ -8,7 +8,7 @@ from openapi_spec_validator import validate
 
 from tests.integration.conftest import call
 
-# The routes of the v1 contract built so far (search, calendars, audit, notifications, reviews come later).
+# The routes of the v1 contract built so far (search, audit, notifications, reviews come later).
 CONTRACT = {
     ("GET", "/v1/health"), ("GET", "/v1/config"), ("GET", "/v1/categories"), ("GET", "/v1/openapi.json"),
     ("POST", "/v1/providers"), ("GET", "/v1/providers/{provider_id}"), ("PATCH", "/v1/providers/{provider_id}"),
@@ -24,7 +24,11 @@ CONTRACT = {
     ("POST", "/v1/bookings"), ("GET", "/v1/bookings/{booking_id}"), ("GET", "/v1/me/bookings"),
     ("POST", "/v1/bookings/{booking_id}/cancel"), ("POST", "/v1/bookings/{booking_id}/reschedule"),
     ("POST", "/v1/bookings/{booking_id}/confirm"), ("POST", "/v1/bookings/{booking_id}/decline"),
+    ("GET", "/v1/bookings/{booking_id}/calendar.ics"), ("GET", "/v1/providers/{provider_id}/calendar-feed"),
+    ("POST", "/v1/providers/{provider_id}/calendar-feed/rotate"), ("GET", "/v1/calendar-feeds/{provider_id}/{secret}"),
 }
+# Answers that are calendar files, not JSON.
+CALENDARS = {("GET", "/v1/bookings/{booking_id}/calendar.ics"), ("GET", "/v1/calendar-feeds/{provider_id}/{secret}")}
 CONTRACT_ERROR_CODES = {
     "invalid_request", "unauthenticated", "forbidden", "not_found", "slot_unavailable", "hold_expired",
     "conflicts_with_bookings", "booking_not_modifiable", "cancel_window_closed", "request_in_progress",
@@ -58,6 +62,7 @@ ANSWER_FIELDS = {
     "WorkingHours": {"weekly", "overrides"},
     "Health": {"status"},
     "CategoryList": {"categories"},
+    "CalendarFeed": {"url"},
 }
 
 
@@ -104,6 +109,9 @@ def test_every_json_answer_has_a_schema_with_its_fields(document):
         status, answer = success[0]
         if status == "204":
             assert "content" not in answer, (method, path)
+            continue
+        if (method, path) in CALENDARS:
+            assert answer["content"] == {"text/calendar": {"schema": {"type": "string"}}}, (method, path)
             continue
         name = answer["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
         assert schemas[name]["properties"], (method, path)
@@ -196,3 +204,16 @@ def test_bodies(document):
     weekly = schemas[schemas[name]["properties"]["weekly"]["$ref"].rsplit("/", 1)[-1]]
     assert set(weekly["properties"]) == {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}
     assert "requestBody" not in paths["/v1/bookings/{booking_id}/confirm"]["post"]
+
+
+def test_calendar_files_are_text_calendar_and_the_feed_needs_no_token(document):
+    paths = document["paths"]
+    for path in ("/v1/bookings/{booking_id}/calendar.ics", "/v1/calendar-feeds/{provider_id}/{secret}"):
+        assert set(paths[path]["get"]["responses"]["200"]["content"]) == {"text/calendar"}
+    feed = paths["/v1/calendar-feeds/{provider_id}/{secret}"]["get"]
+    assert "security" not in feed and set(feed["responses"]) == {"200", "404", "503"}
+    for path, method in (("/v1/providers/{provider_id}/calendar-feed", "get"),
+                         ("/v1/providers/{provider_id}/calendar-feed/rotate", "post")):
+        answer = paths[path][method]["responses"]
+        assert answer["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/CalendarFeed")
+        assert {"401", "403", "404"} <= set(answer)

@@ -83,6 +83,11 @@ class World:
         body = {"provider_id": self.pid, "service_id": self.sid, "start": iso(self.fresh_start())}
         return self.ok("POST", "/v1/holds", "customer", body)["hold_id"]
 
+    def fresh_feed_secret(self) -> str:
+        """The secret of the owner's calendar feed as it is now (rows may rotate it)."""
+        url = self.ok("GET", f"/v1/providers/{self.pid}/calendar-feed", "owner", headers=HOST, status=200)["url"]
+        return url.rsplit("/", 1)[1]
+
     def fresh_service(self) -> str:
         return self.ok("POST", f"/v1/providers/{self.pid}/services", "owner", SERVICE)["service_id"]
 
@@ -111,6 +116,7 @@ def starts():
 PROVIDER = {"name": "Spa", "categories": ["massage"], "location": {"lat": 51.5, "lon": -0.1},
             "timezone": "Europe/London", "booking_rules": {"auto_confirm": False}}
 HOURS = {"weekly": {d: [{"start": "08:00", "end": "20:00"}] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}}
+HOST = {"Host": "api.roles.test"}
 SERVICE = {"name": "Massage", "category": "massage", "duration_minutes": 30, "price": {"amount": 4500, "currency": "EUR"}}
 
 
@@ -206,10 +212,12 @@ TABLE = [
         body=lambda w: {"start": iso(w.fresh_start())}),
     Row("POST", B + "/confirm", ONLY_ITS_OWNER, ids={"booking_id": "fresh_booking"}),
     Row("POST", B + "/decline", ONLY_ITS_OWNER, ids={"booking_id": "fresh_booking"}, body=lambda w: {}),
+    Row("GET", B + "/calendar.ics", CUSTOMER_OR_OWNER),
+    Row("GET", P + "/calendar-feed", OWNER_ONLY, headers=lambda w: HOST),
+    Row("POST", P + "/calendar-feed/rotate", OWNER_ONLY, headers=lambda w: HOST),
+    Row("GET", "/v1/calendar-feeds/{provider_id}/{secret}", PUBLIC, ids={"secret": "fresh_feed_secret"}),
     # In the contract (API.md) but not registered yet: walked as soon as they are.
     Row("GET", "/v1/search", SIGNED_IN, query="?category=massage", planned=True),
-    Row("GET", B + "/calendar.ics", CUSTOMER_OR_OWNER, planned=True),
-    Row("GET", P + "/calendar-feed", OWNER_ONLY, planned=True),
     Row("GET", P + "/audit", OWNER_ONLY, planned=True),
     Row("GET", "/v1/me/notifications", SIGNED_IN, planned=True),
     Row("POST", "/v1/me/notifications/{notification_id}/read", UNKNOWN_ID, planned=True),
