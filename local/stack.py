@@ -218,14 +218,16 @@ class Stack:
     def stop(self) -> None:
         """Terminate every child's process group, then kill what is left after a grace period."""
         running = [c for c in reversed(self.children) if c.alive()]
-        for child in running:
-            child.signal_group(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE
-        for child in running:
-            try:
-                child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
+        # Emulated AWS last: the others may be in the middle of a request to it.
+        for wave in ([c for c in running if c.name != "moto"], [c for c in running if c.name == "moto"]):
+            for child in wave:
+                child.signal_group(signal.SIGTERM)
+            deadline = time.monotonic() + STOP_GRACE
+            for child in wave:
+                try:
+                    child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
         for child in reversed(self.children):
             # Only while the leader is unreaped: its group id then cannot belong to anyone else.
             if child.alive():
