@@ -41,6 +41,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.env_file:
         os.environ.update(read_env_file(args.env_file))
 
+    from botocore.exceptions import BotoCoreError, ClientError
+
     from chalicelib.adapters import dead_letters
     from chalicelib.config import get_settings
     from stream_handlers.sources import SOURCES
@@ -50,8 +52,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         print("no queue: pass --queue-url or set STREAM_DEAD_LETTER_QUEUE_URL", file=sys.stderr)
         return 2
     print(f"replaying {queue_url}{' (dry run)' if args.dry_run else ''}")
-    results = dead_letters.replay(queue_url, SOURCES, max_messages=args.max, dry_run=args.dry_run,
-                                  report=lambda replayed: print(replayed.line(), flush=True))
+    try:
+        results = dead_letters.replay(queue_url, SOURCES, max_messages=args.max, dry_run=args.dry_run,
+                                      report=lambda replayed: print(replayed.line(), flush=True))
+    except (BotoCoreError, ClientError) as error:
+        print(f"cannot use the queue: {error}", file=sys.stderr)
+        return 1
     failed = sum(not result.ok for result in results)
     print(f"{len(results)} message(s): {len(results) - failed} ok, {failed} not replayed")
     return 1 if failed else 0

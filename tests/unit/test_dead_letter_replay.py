@@ -135,3 +135,14 @@ def test_the_env_file_is_read_as_key_value_lines(tmp_path):
     path.write_text("# the local stack\nSTAGE=local\n\nSTREAM_DEAD_LETTER_QUEUE_URL=http://h:1/1/q=x\n")
     assert replay_dead_letters.read_env_file(path) == {"STAGE": "local",
                                                        "STREAM_DEAD_LETTER_QUEUE_URL": "http://h:1/1/q=x"}
+
+
+def test_the_command_says_when_the_queue_cannot_be_reached(monkeypatch, capsys):
+    from botocore.exceptions import EndpointConnectionError
+
+    def unreachable(*args, **kwargs):
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1/")
+
+    monkeypatch.setattr(dead_letters, "replay", unreachable)
+    assert replay_dead_letters.main(["--queue-url", "http://queue"]) == 1
+    assert "cannot use the queue" in capsys.readouterr().err
