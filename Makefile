@@ -3,6 +3,9 @@
 #   make test   every test under tests/ (PYTEST_ARGS="-m 'not e2e' -x" to narrow it)
 #   make venv   just the virtualenv; reinstalls only when a requirements file changed
 #   make coldstart  import time of each Lambda entry point against `import boto3` (COLDSTART_ARGS="--runs 15")
+#   make mail   the e-mails the running stack's emulated SES took (MAIL_ARGS="--show 3", "--save DIR", "--endpoint URL")
+#   make replay replay the stream records parked in the dead-letter queue; needs a stage's settings in the
+#               environment (REPLAY_ARGS="--env-file .local-stack/8000/environment --dry-run", as the stack prints)
 #   make clean  remove .venv and .local-stack
 
 PYTHON ?= python3
@@ -13,8 +16,10 @@ PIP_FLAGS := --quiet --disable-pip-version-check --no-input
 PYTEST_ARGS ?=
 STACK_ARGS ?=
 COLDSTART_ARGS ?= --json build/cold_start.json
+MAIL_ARGS ?=
+REPLAY_ARGS ?=
 
-.PHONY: run test venv coldstart clean
+.PHONY: run test venv coldstart mail replay clean
 
 venv: $(STAMP)
 
@@ -33,6 +38,12 @@ test: venv
 
 coldstart: venv
 	$(VENV_PYTHON) -m scripts.cold_start $(COLDSTART_ARGS)
+
+mail: venv
+	$(VENV_PYTHON) -m local.mail $(MAIL_ARGS)
+
+replay: venv
+	$(VENV_PYTHON) -m scripts.replay_dead_letters $(REPLAY_ARGS)
 
 clean:
 	rm -rf $(VENV) .local-stack

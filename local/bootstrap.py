@@ -5,7 +5,7 @@ so the same code serves the stack, the tests and anyone poking at moto by hand.
 """
 from __future__ import annotations
 
-from typing import Iterable, Tuple
+from typing import Dict, Iterable, Tuple
 
 from chalicelib.adapters.table import create_table_request, time_to_live_request
 
@@ -32,6 +32,34 @@ def create_table(dynamodb_client, table_name: str) -> None:
     status = ttl.get("TimeToLiveDescription", {}).get("TimeToLiveStatus")
     if status not in ("ENABLED", "ENABLING"):
         dynamodb_client.update_time_to_live(**time_to_live_request(table_name))
+
+
+def create_queue(sqs_client, name: str) -> str:
+    """A standard queue of that name (the stream functions' dead-letter queue); returns its URL. Idempotent."""
+    return sqs_client.create_queue(QueueName=name)["QueueUrl"]
+
+
+def verify_sender(ses_client, email: str) -> None:
+    """Let SES send from this address (emulated SES verifies at once)."""
+    ses_client.verify_email_identity(EmailAddress=email)
+
+
+def create_push_applications(sns_client, name: str) -> Dict[str, str]:
+    """SNS platform applications for Apple (APNS) and Android (GCM, i.e. FCM) push; returns their ARNs by platform.
+
+    Idempotent by name: existing applications are reused.
+    """
+    existing = {}
+    for page in sns_client.get_paginator("list_platform_applications").paginate():
+        for application in page["PlatformApplications"]:
+            existing[application["PlatformApplicationArn"].split(":")[-1]] = application["PlatformApplicationArn"]
+    arns = {}
+    for platform, suffix in (("APNS", "apns"), ("GCM", "fcm")):
+        app_name = f"{name}-{suffix}"
+        arns[platform] = existing.get(f"app/{platform}/{app_name}") or sns_client.create_platform_application(
+            Name=app_name, Platform=platform, Attributes={}
+        )["PlatformApplicationArn"]
+    return arns
 
 
 def _find_user_pool(cognito_client, name: str):

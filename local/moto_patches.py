@@ -6,6 +6,9 @@ tens of thousands of slot items every transaction then takes seconds. DynamoDB e
 condition against the state before the transaction, and one transaction never names an item
 twice, so checking all conditions first and then applying the writes is equivalent; only the
 items about to change are copied, for the rare failure while applying.
+
+Items, stream records and shard iterators are left out of moto's register of every instance it made
+(the source of its /moto-api/data.json state document), which otherwise grows with every write.
 """
 from __future__ import annotations
 
@@ -136,6 +139,27 @@ def apply() -> None:
     Table.query = _query
     Table.all_items = _all_items
     _apply_token_support()
+    _stop_tracking_records()
+
+
+class _KeepNothing(list):
+    """An instance register that registers nothing."""
+
+    def append(self, instance: Any) -> None:
+        pass
+
+
+def _stop_tracking_records() -> None:
+    """moto registers every model instance it makes, for its state document (/moto-api/data.json): every
+    version of every item written, every stream record and every shard iterator. Over a seeded stack that is
+    over 100,000 objects kept for good, and a state document that takes seconds to build while the server's
+    one lock is held. The e-mails and messages that document is read for are other models, still registered."""
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.models.table import StreamRecord
+    from moto.dynamodbstreams.models import ShardIterator
+
+    for model in (Item, StreamRecord, ShardIterator):
+        model.instances_tracked = _KeepNothing()  # type: ignore[attr-defined]
 
 
 # ClientRequestToken: DynamoDB treats a TransactWriteItems resent with the same token (and the same items)

@@ -4,12 +4,16 @@
                           [--no-seed] [--state-file PATH] [--quiet [--log-dir DIR]]
 
 Starts, each as a child process in its own process group:
-  moto    -- emulated AWS (DynamoDB, Cognito), requests serialised (local/moto_server.py)
+  moto    -- emulated AWS (DynamoDB, Cognito, SES, SNS, SQS), requests serialised (local/moto_server.py)
   api     -- app.py served as `chalice local` does (local/api_server.py)
   jobs    -- the scheduled functions on their schedules (local/scheduler.py)
+  streams -- the table's stream fed to the stream functions, as their event source mappings do
+             (local/streams.py)
   seed    -- demo data, once (local/seed.py; skipped with --no-seed or when it does not exist)
-after creating the table and the user pool in moto. Ctrl-C or SIGTERM stops every child and exits
-0; a child that dies on its own stops the rest and exits 1.
+after creating in moto the table, the user pool, the stream functions' dead-letter queue, the verified
+e-mail sender and the push applications. Every child gets their names in its environment; the stack also
+writes that environment to <log dir>/environment, for `make replay`. Ctrl-C or SIGTERM stops every child
+and exits 0; a child that dies on its own stops the rest and exits 1.
 """
 from __future__ import annotations
 
@@ -35,6 +39,8 @@ LOG_DIR = ROOT / ".local-stack"
 REGION = "eu-west-1"
 TABLE_NAME = "marketplace-local"
 USER_POOL_NAME = "marketplace-local"
+DEAD_LETTER_QUEUE_NAME = "marketplace-local-stream-dlq"
+PUSH_APPLICATION_NAME = "marketplace-local"
 FAKE_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 # Variables that could point boto3 at a real account; the stack must never use one.
 UNSAFE_AWS_VARIABLES = (
@@ -189,6 +195,7 @@ class Stack:
         self.children: List[Child] = []
         self.services: List[Child] = []  # children that must stay up
         self.env: Dict[str, str] = {}
+        self.settings_env: Dict[str, str] = {}  # what the stack itself sets in every child's environment
         self.user_pool_id = ""
         self.user_pool_client_id = ""
         self.demo_subs: Dict[str, str] = {}
@@ -211,14 +218,16 @@ class Stack:
     def stop(self) -> None:
         """Terminate every child's process group, then kill what is left after a grace period."""
         running = [c for c in reversed(self.children) if c.alive()]
-        for child in running:
-            child.signal_group(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE
-        for child in running:
-            try:
-                child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
+        # Emulated AWS last: the others may be in the middle of a request to it.
+        for wave in ([c for c in running if c.name != "moto"], [c for c in running if c.name == "moto"]):
+            for child in wave:
+                child.signal_group(signal.SIGTERM)
+            deadline = time.monotonic() + STOP_GRACE
+            for child in wave:
+                try:
+                    child.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    pass
         for child in reversed(self.children):
             # Only while the leader is unreaped: its group id then cannot belong to anyone else.
             if child.alive():
@@ -262,22 +271,21 @@ class Stack:
         env = dict(os.environ)
         for name in UNSAFE_AWS_VARIABLES:
             env.pop(name, None)
-        env.update(FAKE_CREDENTIALS)
-        env.update(
-            {
-                "AWS_ENDPOINT_URL": self.aws_endpoint_url,
-                "AWS_REGION": REGION,
-                "AWS_DEFAULT_REGION": REGION,
-                "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
-                "TABLE_NAME": TABLE_NAME,
-                "STAGE": "local",
-                "POWERTOOLS_TRACE_DISABLED": "true",
-                "POWERTOOLS_METRICS_DISABLED": "true",
-                # The emulator answers one request at a time: under a burst a call waits its turn.
-                "DYNAMODB_READ_TIMEOUT_SECONDS": "30",
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
+        self.settings_env = {
+            **FAKE_CREDENTIALS,
+            "AWS_ENDPOINT_URL": self.aws_endpoint_url,
+            "AWS_REGION": REGION,
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+            "TABLE_NAME": TABLE_NAME,
+            "STAGE": "local",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+            # The emulator answers one request at a time: under a burst a call waits its turn.
+            "DYNAMODB_READ_TIMEOUT_SECONDS": "30",
+            "PYTHONUNBUFFERED": "1",
+        }
+        env.update(self.settings_env)
         self.env = env
         # The stack's own boto3 clients obey the same rules.
         for name in UNSAFE_AWS_VARIABLES:
@@ -321,13 +329,45 @@ class Stack:
                 cognito, self.user_pool_id, bootstrap.DEMO_CUSTOMER_EMAIL, bootstrap.DEMO_PASSWORD
             ),
         }
-        self.env.update(
-            {"USER_POOL_ID": self.user_pool_id, "USER_POOL_CLIENT_ID": self.user_pool_client_id}
-        )
+        self.set_env({"USER_POOL_ID": self.user_pool_id, "USER_POOL_CLIENT_ID": self.user_pool_client_id})
         say(
             f"stack | table {TABLE_NAME}, user pool {self.user_pool_id} "
             f"(client {self.user_pool_client_id}), demo users created"
         )
+        self.bootstrap_messaging(kwargs)
+
+    def bootstrap_messaging(self, client_kwargs: Dict) -> None:
+        """The dead-letter queue of the stream functions, the e-mail sender, the push applications."""
+        import boto3
+
+        from chalicelib.config import Settings
+        from local import bootstrap
+
+        email_from = Settings.from_environment(self.env).email_from
+        queue_url = bootstrap.create_queue(boto3.client("sqs", **client_kwargs), DEAD_LETTER_QUEUE_NAME)
+        bootstrap.verify_sender(boto3.client("ses", **client_kwargs), email_from)
+        push = bootstrap.create_push_applications(boto3.client("sns", **client_kwargs), PUSH_APPLICATION_NAME)
+        self.set_env(
+            {
+                "STREAM_DEAD_LETTER_QUEUE_URL": queue_url,
+                "EMAIL_FROM": email_from,
+                "PUSH_APNS_APPLICATION_ARN": push["APNS"],
+                "PUSH_FCM_APPLICATION_ARN": push["GCM"],
+            }
+        )
+        say(f"stack | dead-letter queue {queue_url}, e-mail sender {email_from} verified, push applications created")
+
+    def set_env(self, values: Dict[str, str]) -> None:
+        """Settings every child started from now on gets."""
+        self.settings_env.update(values)
+        self.env.update(values)
+
+    def write_environment(self) -> Path:
+        """The settings the stack gives its children, as KEY=VALUE lines: what `make replay` needs."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        path = self.log_dir / "environment"
+        path.write_text("".join(f"{key}={value}\n" for key, value in sorted(self.settings_env.items())))
+        return path
 
     def start_api(self) -> None:
         _check_port_free(self.host, self.args.api_port, "api")
@@ -341,6 +381,9 @@ class Stack:
 
     def start_jobs(self) -> None:
         self.spawn("jobs", [sys.executable, "-m", "local.scheduler"])
+
+    def start_streams(self) -> None:
+        self.spawn("streams", [sys.executable, "-m", "local.streams"])
 
     def seed(self) -> None:
         if self.args.no_seed:
@@ -379,6 +422,8 @@ class Stack:
             "user_pool_id": self.user_pool_id,
             "user_pool_client_id": self.user_pool_client_id,
             "table_name": TABLE_NAME,
+            "dead_letter_queue_url": self.settings_env.get("STREAM_DEAD_LETTER_QUEUE_URL", ""),
+            "email_from": self.settings_env.get("EMAIL_FROM", ""),
         }
         self.state_file.parent.mkdir(parents=True, exist_ok=True)
         partial = self.state_file.with_name(self.state_file.name + ".partial")
@@ -410,6 +455,11 @@ class Stack:
             f"\"PASSWORD\":\"{bootstrap.DEMO_PASSWORD}\"}}}}'"
         )
         logs = f"\n  logs:              {self.log_dir}/" if self.args.quiet else ""
+        environment = self.log_dir / "environment"
+        try:
+            environment_shown = str(environment.relative_to(ROOT))
+        except ValueError:
+            environment_shown = str(environment)
         say(
             "\n"
             "==================== local stack is up ====================\n"
@@ -421,6 +471,10 @@ class Stack:
             f"  demo provider:     {bootstrap.DEMO_PROVIDER_EMAIL} / {bootstrap.DEMO_PASSWORD}\n"
             f"  demo customer:     {bootstrap.DEMO_CUSTOMER_EMAIL} / {bootstrap.DEMO_PASSWORD}"
             f"{logs}\n"
+            "\n"
+            f"  e-mails sent:      make mail MAIL_ARGS=\"--endpoint {self.aws_endpoint_url}\"   (--show N, --save DIR)\n"
+            f"  stream records parked in {DEAD_LETTER_QUEUE_NAME} (their function kept failing):\n"
+            f"                     make replay REPLAY_ARGS=\"--env-file {environment_shown}\"   (--dry-run, --max N)\n"
             "\n"
             "  An ID token for the demo provider:\n"
             f"    TOKEN=$({token_py})\n"
@@ -438,6 +492,8 @@ class Stack:
         self.bootstrap()
         self.start_api()
         self.start_jobs()
+        self.start_streams()
+        self.write_environment()
         self.seed()
         self.write_state()
         self.banner()
