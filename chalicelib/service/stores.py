@@ -1,7 +1,8 @@
 """Where the services find their repositories: the DynamoDB adapters, or in-memory fakes in unit tests.
 
-Services name a repository (`provider_store`, `booking_store`, `slot_store`) and call its functions; the
-adapter module behind it is imported on first use, so importing a service costs no database library.
+Services name a repository (`provider_store`, `booking_store`, `slot_store`, `inbox_store`, `audit_store`) and
+call its functions; the adapter module behind it is imported on first use, so importing a service costs no
+database library.
 """
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from contextlib import contextmanager
 from typing import Any, Dict, Iterator
 
 _ADAPTERS = {"providers": "chalicelib.adapters.providers", "bookings": "chalicelib.adapters.bookings",
-             "slots": "chalicelib.adapters.slots"}
+             "slots": "chalicelib.adapters.slots", "inbox": "chalicelib.adapters.inbox",
+             "audit": "chalicelib.adapters.audit"}
 _fakes: Dict[str, Any] = {}
 
 
@@ -28,11 +30,13 @@ class _Store:
 provider_store = _Store("providers")
 booking_store = _Store("bookings")
 slot_store = _Store("slots")
+inbox_store = _Store("inbox")
+audit_store = _Store("audit")
 
 
 @contextmanager
 def using(**fakes: Any) -> Iterator[None]:
-    """Put fakes (providers=, bookings=, slots=) behind the repository names for the duration (tests)."""
+    """Put fakes (providers=, bookings=, slots=, inbox=, audit=) behind the repository names for a while (tests)."""
     unknown = set(fakes) - set(_ADAPTERS)
     if unknown:
         raise ValueError(f"no repository named {sorted(unknown)}")
