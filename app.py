@@ -3,7 +3,7 @@
 # First: it quiets a PynamoDB notice that the route modules would otherwise log on import.
 from chalicelib.observability import flush_metrics, logger, start_tracing
 # isort: on
-from chalicelib.api import bookings, calendars, discovery, providers
+from chalicelib.api import audit, bookings, calendars, discovery, me, providers
 from chalicelib.api.application import RequestScopedChalice
 
 app = RequestScopedChalice(app_name="marketplace")
@@ -11,6 +11,8 @@ app.register_blueprint(discovery.bp)
 app.register_blueprint(providers.bp)
 app.register_blueprint(bookings.bp)
 app.register_blueprint(calendars.bp)
+app.register_blueprint(me.bp)
+app.register_blueprint(audit.bp)
 
 
 @app.middleware("http")

@@ -103,10 +103,21 @@ def query_range(partition: str, low: str, high: str) -> Iterator[Dict[str, Any]]
     """Every item (raw attributes) of a partition whose sort key is in [low, high], strongly consistent."""
     from pynamodb.expressions.operand import Path
 
+    return _query_all(partition, Path("sk").between(low, high), consistent_read=True)
+
+
+def query_prefix(partition: str, prefix: str) -> Iterator[Dict[str, Any]]:
+    """Every item (raw attributes) of a partition whose sort key begins with prefix (eventually consistent)."""
+    from pynamodb.expressions.operand import Path
+
+    return _query_all(partition, Path("sk").startswith(prefix), consistent_read=False)
+
+
+def _query_all(partition: str, condition: Any, consistent_read: bool) -> Iterator[Dict[str, Any]]:
     start_key = None
     while True:
-        page = table_connection().query(partition, range_key_condition=Path("sk").between(low, high),
-                                        consistent_read=True, exclusive_start_key=start_key)
+        page = table_connection().query(partition, range_key_condition=condition, consistent_read=consistent_read,
+                                        exclusive_start_key=start_key)
         yield from page.get("Items", [])
         start_key = page.get("LastEvaluatedKey")
         if not start_key:

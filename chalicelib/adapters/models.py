@@ -379,6 +379,16 @@ class DeviceItem(_Item):
         return user_pk(user_id), f"{cls.PREFIX}{device_id}"
 
 
+class DeviceCountItem(_Item):
+    """How many phones a user has registered (USER#id / DEVICE_COUNT): changed in one transaction with them."""
+
+    devices = NumberAttribute(default=0)
+
+    @classmethod
+    def key(cls, user_id: str) -> Tuple[str, str]:
+        return user_pk(user_id), "DEVICE_COUNT"
+
+
 class SmsItem(_Item):
     """A user's opt-in to SMS (USER#id / CONTACT#SMS)."""
 
@@ -443,4 +453,5 @@ class CalendarFeedItem(_Item):
 
 
 ALL_MODELS = (ProviderItem, ScheduleItem, ServiceItem, BlockItem, SlotItem, CardItem, HoldItem, BookingItem,
-              IdempotencyItem, NotificationItem, DeviceItem, SmsItem, AuditItem, DeliveryItem, CalendarFeedItem)
+              IdempotencyItem, NotificationItem, DeviceItem, DeviceCountItem, SmsItem, AuditItem, DeliveryItem,
+              CalendarFeedItem)

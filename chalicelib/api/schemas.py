@@ -63,6 +63,26 @@ class BlockQuery(Shape):
     cursor: Union[str, Absent] = Field(default=None, description="next_cursor of the page before.")
 
 
+class NotificationQuery(Shape):
+    """The page of an inbox."""
+
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
+    cursor: Union[str, Absent] = Field(default=None, description="next_cursor of the page before.")
+
+
+class AuditQuery(Shape):
+    """The time range and page of an audit trail."""
+
+    from_: Union[DateOrInstant, Absent] = Field(
+        default=None, alias="from",
+        description="Records at or after: a date (the whole day, on the provider's clock) or an instant with an "
+                    "offset; default 30 days before `to`.")
+    to: Union[DateOrInstant, Absent] = Field(
+        default=None, description="Records at or before: a date (the whole day) or an instant; default now.")
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
+    cursor: Union[str, Absent] = Field(default=None, description="next_cursor of the page before.")
+
+
 class AvailabilityQuery(Shape):
     """Which service and which local dates (both inclusive, at most 31 days)."""
 

@@ -55,6 +55,10 @@ class NotOurCursor(InvalidRequest):
     default_message = "cursor: not a cursor from a previous answer for this list; start again without it"
 
 
+class TooManyDevices(InvalidRequest):
+    """The user has as many phones registered for push as one may."""
+
+
 class Unauthenticated(DomainError):
     """No token, or not a valid, unexpired Cognito ID token of this user pool."""
 

@@ -1,10 +1,11 @@
 """Commands the API accepts and the entities the services work with (pure, no I/O)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Annotated, FrozenSet, List, Optional, Tuple
+from typing import Annotated, FrozenSet, List, Literal, Optional, Tuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -390,3 +391,30 @@ class SlotState:
         if not self.in_hours:
             return False
         return self.status == FREE or (self.status == HELD and (self.hold_expires or 0) <= now_epoch)
+
+
+PUSH_PLATFORMS = ("apns", "fcm")
+# E.164: "+", then the country code and number, 8 to 15 digits in all, the first not 0.
+_E164 = re.compile(r"\+[1-9][0-9]{7,14}")
+
+
+def _push_token(value: str) -> str:
+    if not all("!" <= char <= "~" for char in value):
+        raise ValueError("must be visible ASCII characters only (no spaces), as the push service issued it")
+    return value
+
+
+def _phone(value: str) -> str:
+    if not _E164.fullmatch(value):
+        raise ValueError('must be an E.164 number: "+", then 8 to 15 digits, the first not 0, e.g. +447911123456')
+    return value
+
+
+class RegisterDevice(Command):
+    platform: Literal[PUSH_PLATFORMS]  # type: ignore[valid-type]
+    token: Annotated[str, Field(min_length=1, max_length=4096, json_schema_extra={"pattern": "^[!-~]+$"}),
+                     AfterValidator(_push_token)]
+
+
+class OptInSms(Command):
+    phone: Annotated[str, Field(json_schema_extra={"pattern": f"^{_E164.pattern}$"}), AfterValidator(_phone)]

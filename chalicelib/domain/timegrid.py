@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from functools import cache
-from typing import FrozenSet, List, Tuple
+from typing import FrozenSet, List, Optional, Tuple
 from zoneinfo import ZoneInfo, available_timezones
 
 from chalicelib.domain.errors import InvalidRequest
@@ -90,6 +90,16 @@ def read_date(value: object) -> date:
         return date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value} is not a calendar date") from None
+
+
+def parse_bound(text: Optional[str], field: str, tz: ZoneInfo, end: bool) -> Optional[datetime]:
+    """One end of a list's time range: a date (its whole day in tz) or an instant; None when not sent."""
+    if not text:
+        return None
+    if len(text) == 10:
+        first, after = local_day_bounds(parse_date(text, field), tz)
+        return after - timedelta(seconds=1) if end else first
+    return parse_instant(text, field)
 
 
 def parse_zone(value: object, field: str = "timezone") -> ZoneInfo:

@@ -268,3 +268,59 @@ def block_view(block: model.Block) -> Dict[str, Any]:
 class CalendarFeed(View):
     url: str = Field(description="The provider's secret iCalendar feed; anyone with it can read the bookings in it.",
                      examples=["https://api.example.com/v1/calendar-feeds/p-1/kd9Zq3..."])
+
+
+# --- the inbox and the audit trail --------------------------------------------------------------
+
+class Notification(View):
+    notification_id: str = Field(description="Sorts by time: newer notifications have greater ids.")
+    type: str = Field(examples=["booking_confirmed"])
+    booking_id: Optional[str]
+    title: str
+    body: str
+    created_at: UtcInstant
+    read: bool
+
+
+class NotificationPage(View):
+    notifications: List[Notification] = Field(description="Newest first.")
+    next_cursor: Cursor
+
+
+class AuditActor(View):
+    user_id: Optional[str] = Field(description="Null when the system made the change.")
+    role: Literal["customer", "owner", "system"]
+
+
+class AuditEvent(View):
+    event_id: str
+    type: str = Field(examples=["booking.canceled"])
+    booking_id: Optional[str]
+    actor: AuditActor
+    at: UtcInstant
+    before: Optional[Dict[str, Any]] = Field(description="What changed, as it was; null for a creation.")
+    after: Optional[Dict[str, Any]] = Field(description="What changed, as it became; null for a deletion.")
+
+
+class AuditPage(View):
+    events: List[AuditEvent] = Field(description="Oldest first.")
+    next_cursor: Cursor
+
+
+# The entities below are taken as they come: chalicelib.domain.notices and events import this module.
+def notification_view(notification: Any) -> Dict[str, Any]:
+    """The public shape of an inbox entry (a chalicelib.domain.notices.Notification)."""
+    return Notification(
+        notification_id=notification.notification_id, type=notification.type, booking_id=notification.booking_id,
+        title=notification.title, body=notification.body, created_at=notification.created_at,
+        read=notification.read,
+    ).model_dump()
+
+
+def audit_event_view(event: Any) -> Dict[str, Any]:
+    """The public shape of an audit record (a chalicelib.domain.events.Event)."""
+    return AuditEvent(
+        event_id=event.event_id, type=event.type, booking_id=event.booking_id,
+        actor=AuditActor(user_id=event.actor.user_id, role=event.actor.role), at=event.at, before=event.before,
+        after=event.after,
+    ).model_dump()

@@ -37,7 +37,7 @@ from chalicelib.domain.model import (
     Provider,
     RescheduleBooking,
 )
-from chalicelib.domain.timegrid import EARLIEST, LATEST, format_utc, local_day_bounds, parse_date, parse_instant
+from chalicelib.domain.timegrid import EARLIEST, LATEST, format_utc, parse_bound
 from chalicelib.domain.views import booking_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock, timing
@@ -234,15 +234,8 @@ def decline(caller: Caller, booking_id: str, command: CancelBooking) -> Dict[str
 
 def _range(value_from: Optional[str], value_to: Optional[str], tz: ZoneInfo) -> Tuple[datetime, datetime]:
     """A list's time range from dates (in tz) or instants; open ends default wide."""
-    def bound(text: Optional[str], name: str, end: bool) -> Optional[datetime]:
-        if not text:
-            return None
-        if len(text) == 10:
-            bounds = local_day_bounds(parse_date(text, name), tz)
-            return bounds[1] - timedelta(seconds=1) if end else bounds[0]
-        return parse_instant(text, name)
-    start = bound(value_from, "from", False) or EARLIEST
-    end = bound(value_to, "to", True) or LATEST
+    start = parse_bound(value_from, "from", tz, end=False) or EARLIEST
+    end = parse_bound(value_to, "to", tz, end=True) or LATEST
     if end < start:
         raise InvalidRequest("to: must not be before from")
     return start, end

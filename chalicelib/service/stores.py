@@ -1,8 +1,8 @@
 """Where the services find their repositories: the DynamoDB adapters, or in-memory fakes in unit tests.
 
-Services name a repository (`provider_store`, `booking_store`, `slot_store`, `feed_store`) and call its
-functions; the adapter module behind it is imported on first use, so importing a service costs no database
-library.
+Services name a repository (`provider_store`, `booking_store`, `inbox_store`, ...) and call its
+functions; the adapter module behind it is imported on first use, so importing a service costs no
+database library.
 """
 from __future__ import annotations
 

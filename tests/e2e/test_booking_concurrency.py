@@ -292,3 +292,22 @@ def test_working_hours_and_profile_written_at_once_answer_only_contract_codes(ap
     assert saved in [{"weekly": {**doc["weekly"], **{d: [] for d in ("thu", "fri", "sat", "sun")}},
                       "overrides": []} for doc in hours], saved
     assert expect(api.get(path), 200)["description"] in {f"take {i}" for i in range(4)}
+
+
+def test_phones_registered_at_once_stop_at_the_cap(api, stack, users):
+    """Sixteen new phones of one user at once: ten are registered, six refused; the count stays exact."""
+    user = users()
+    answers = race(stack.api_url, [
+        Call("PUT", f"/v1/me/devices/phone-{i}", user=user, json={"platform": "fcm", "token": f"token-{i}"})
+        for i in range(16)])
+
+    assert_no_5xx(answers)
+    assert Counter(r.status_code for r in answers) == {204: 10, 400: 6}, [describe(r) for r in answers]
+    assert {error_code(r) for r in answers if r.status_code == 400} == {"invalid_request"}
+    # One removed frees one place, and only one.
+    removed = next(i for i, r in enumerate(answers) if r.status_code == 204)
+    expect(api.delete(f"/v1/me/devices/phone-{removed}", user=user), 204)
+    refused = [i for i, r in enumerate(answers) if r.status_code == 400]
+    expect(api.put(f"/v1/me/devices/phone-{refused[0]}", user=user, json={"platform": "apns", "token": "t"}), 204)
+    expect(api.put(f"/v1/me/devices/phone-{refused[1]}", user=user, json={"platform": "apns", "token": "t"}), 400,
+           "invalid_request")

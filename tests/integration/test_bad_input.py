@@ -128,6 +128,8 @@ BODY_ROUTES = {
     "cancel": ("POST", B + "/cancel", "customer", None, True),
     "reschedule": ("POST", B + "/reschedule", "customer", None, False),
     "decline": ("POST", B + "/decline", "owner", None, True),
+    "register-device": ("PUT", "/v1/me/devices/phone-1", "customer", None, False),
+    "opt-in-sms": ("PUT", "/v1/me/sms", "customer", None, False),
 }
 
 BAD_BODIES = {

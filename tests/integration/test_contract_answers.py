@@ -8,6 +8,9 @@ from typing import Any, Dict, Optional
 import pytest
 from jsonschema import Draft202012Validator
 
+from chalicelib.domain import events
+from chalicelib.domain.notices import BOOKING_CANCELED, Notification
+from chalicelib.service.stores import audit_store, inbox_store
 from tests.integration.conftest import call
 
 WEEK = {day: [{"start": "09:00", "end": "17:00"}] for day in ("mon", "tue", "wed", "thu", "fri")}
@@ -146,6 +149,35 @@ def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_
         c.send("POST", B + "/" + action, owner, expect=200, booking_id=pending["booking_id"])
     c.send("DELETE", P + "/services/{service_id}", owner, expect=204, **ids)
     c.send("DELETE", P + "/services/{service_id}", owner, expect=404, **ids)
+
+    # The inbox, phones and SMS; the audit trail (both written here as the stream side writes them)
+    canceled = events.BookingCanceled(
+        event_id=f"booking:{b['booking_id']}:v000003", at="2026-12-01T08:00:00Z", provider_id=ids["provider_id"],
+        actor=events.Actor(user_id=customer.sub, role=events.CUSTOMER), booking_id=b["booking_id"],
+        customer_id=customer.sub, before=booking, after={**booking, "status": "CANCELED"})
+    assert audit_store.append(canceled)
+    notice = Notification(user_id=customer.sub, notification_id="20261201T080000Z-0123456789abcdef",
+                          type=BOOKING_CANCELED, booking_id=b["booking_id"], title="Booking canceled",
+                          body="Long massage at Spa was canceled.", created_at=canceled.at, event_id=canceled.event_id)
+    assert inbox_store.put_notification(notice)
+    inbox, _ = c.send("GET", "/v1/me/notifications", customer, query="limit=1", expect=200)
+    assert inbox["notifications"][0]["notification_id"] == notice.notification_id
+    c.send("GET", "/v1/me/notifications", customer, query="limit=101", expect=400)
+    n = {"notification_id": notice.notification_id}
+    c.send("POST", "/v1/me/notifications/{notification_id}/read", customer, expect=204, **n)
+    c.send("POST", "/v1/me/notifications/{notification_id}/read", stranger, expect=404, **n)
+    c.send("PUT", "/v1/me/devices/{device_id}", customer, {"platform": "apns", "token": "f00d"}, expect=204,
+           device_id="phone-1")
+    c.send("PUT", "/v1/me/devices/{device_id}", customer, {"platform": "sms", "token": "f00d"}, expect=400,
+           device_id="phone-1")
+    c.send("DELETE", "/v1/me/devices/{device_id}", customer, expect=204, device_id="phone-1")
+    c.send("PUT", "/v1/me/sms", customer, {"phone": "+447911123456"}, expect=204)
+    c.send("PUT", "/v1/me/sms", customer, {"phone": "07911 123456"}, expect=400)
+    c.send("DELETE", "/v1/me/sms", customer, expect=204)
+    trail, _ = c.send("GET", P + "/audit", owner, query="from=2026-12-01&limit=10", expect=200, **ids)
+    assert [e["event_id"] for e in trail["events"]] == [canceled.event_id]
+    c.send("GET", P + "/audit", stranger, expect=403, **ids)
+    c.send("GET", P + "/audit", owner, query="from=soon", expect=400, **ids)
 
     documented = {(m.upper(), p) for p, item in c.document["paths"].items() for m in item}
     answered = {(method, template) for method, template, _ in c.seen}

@@ -206,6 +206,9 @@ GOOD: Dict[str, st.SearchStrategy] = {
     "duration_minutes": st.integers(1, 32).map(lambda n: 15 * n),
     "buffer_minutes": st.integers(0, 8).map(lambda n: 15 * n),
     "provider_id": st.uuids().map(str), "service_id": st.uuids().map(str), "hold_id": st.uuids().map(str),
+    "platform": st.sampled_from(["apns", "fcm"]),
+    "token": st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=200),
+    "phone": st.from_regex(r"\+[1-9][0-9]{7,14}", fullmatch=True),
 }
 
 

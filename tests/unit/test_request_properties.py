@@ -4,6 +4,7 @@ any other exception."""
 from __future__ import annotations
 
 import math
+import re
 import unicodedata
 from decimal import Decimal
 from typing import Any, Type
@@ -23,10 +24,12 @@ from chalicelib.domain.model import (
     CreateProvider,
     CreateService,
     Location,
+    OptInSms,
     PatchProvider,
     PatchService,
     PlaceHold,
     Price,
+    RegisterDevice,
     RescheduleBooking,
 )
 from chalicelib.domain.schedule import WorkingHours
@@ -34,7 +37,7 @@ from chalicelib.domain.timegrid import EARLIEST, FIRST_DATE, LAST_DATE, LATEST, 
 from tests.unit.inputs import bodies, hours_documents, near_valid
 
 MODELS = [CreateProvider, PatchProvider, CreateService, PatchService, CreateBlock, PlaceHold, BookSlot,
-          CancelBooking, RescheduleBooking, BookingRules, BookingRulesPatch, Location, Price]
+          CancelBooking, RescheduleBooking, BookingRules, BookingRulesPatch, Location, Price, RegisterDevice, OptInSms]
 NAMES = {"name"}
 MULTILINE = {"description", "address", "note", "reason"}
 INSTANTS = {"start", "end"}
@@ -80,6 +83,10 @@ def assert_within_limits(command: BaseModel) -> None:
                 assert controls <= set("\t\n\r"), repr(value)
             elif name == "currency":
                 assert value in iso4217_money()
+            elif name == "phone":
+                assert re.fullmatch(r"\+[1-9][0-9]{7,14}", value), repr(value)
+            elif name == "token":
+                assert 1 <= len(value) <= 4096 and all("!" <= c <= "~" for c in value), repr(value)
 
 
 def assert_refusal_names_a_field(model: Type[BaseModel], error: ValidationError) -> None:
