@@ -6,16 +6,17 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from chalicelib.adapters.stream import events_of
-from chalicelib.service.audit import record
+from chalicelib.service import audit
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
-def record_handler(stream_record: DynamoDBRecord) -> None:
+def record_handler(record: DynamoDBRecord) -> None:
     """Append the audit records of every event in one stream record (once each)."""
-    for event in events_of(stream_record.raw_event):
+    # Powertools passes the record by the keyword `record`.
+    for event in events_of(record.raw_event):
         try:
-            record(event)
+            audit.record(event)
         except Exception:
             logger.exception("Audit record failed", event_id=event.event_id)
             raise

@@ -238,7 +238,8 @@ def commit_booking_change(before: Booking, after: Booking, release: bool) -> Non
         try:
             BookingItem(*BookingItem.key(before.booking_id)).update(actions=[
                 BookingItem.status.set(after.status), BookingItem.reason.set(after.reason),
-                BookingItem.updated_at.set(after.updated_at), BookingItem.version.set(after.version)],
+                BookingItem.updated_at.set(after.updated_at), BookingItem.version.set(after.version),
+                BookingItem.changed_by.set(after.changed_by)],
                 condition=condition)
         except UpdateError as error:
             if error.cause_response_code == "ConditionalCheckFailedException":

@@ -109,11 +109,17 @@ def _channels(context: _Context, note: Notification) -> List[Tuple[str, str, Cal
     for device in contacts.devices:
         if push_channel.can_push(device):
             sends.append(("push", f"{note.notification_id}:push:{device.device_id}",
-                          lambda device=device: push_channel.push(device, note.title, note.body, data)))
+                          lambda device=device: push_channel.push(device, _one_line(note.title),
+                                                                   _one_line(note.body), data)))
     if contacts.phone:
-        text = f"{note.title}: {note.body}"[:SMS_LIMIT]
+        text = _one_line(f"{note.title}: {note.body}")[:SMS_LIMIT]
         sends.append(("sms", f"{note.notification_id}:sms", lambda: push_channel.sms(contacts.phone, text)))
     return sends
+
+
+def _one_line(text: str) -> str:
+    """User text (a reason, a name) folded to one line: a phone shows no markup and no line breaks of theirs."""
+    return " ".join(text.split())
 
 
 def _once(delivery_id: str, send: Callable[[], object]) -> bool:
