@@ -24,8 +24,9 @@ from chalicelib.domain.card import BookingCard
 from chalicelib.domain.errors import (
     ConflictsWithBookings, HoldExpired, IdempotencyRace, InvalidRequest, SlotUnavailable, StaleRead, TryAgain)
 from chalicelib.domain.idempotency import IdempotentAnswer
+from chalicelib.domain.notices import reminder_due
 from chalicelib.domain.model import (
-    BLOCKED, BOOKED, FREE, HELD, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold, Provider, Service,
+    ACTIVE_STATUSES, BLOCKED, BOOKED, FREE, HELD, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold, Provider, Service,
     SlotState)
 from chalicelib.domain.schedule import WorkingHours
 from chalicelib.domain.sync import ScheduleState, slot_writes
@@ -402,6 +403,21 @@ class FakeBookings:
     def list_provider_bookings(self, provider_id: str, start: datetime, end: datetime, status: Optional[str],
                                limit: int, cursor: Optional[str]) -> Tuple[List[Booking], Optional[str]]:
         return self._list(lambda b: b.provider_id == provider_id, start, end, status, limit, cursor, "gsi2")
+
+    @_recorded
+    def list_due_reminders(self, now: datetime, lookback: timedelta) -> List[Booking]:
+        # The adapter's sparse index holds exactly the bookings whose reminder_due is set.
+        due = [(reminder_due(b), b) for b in self.state.bookings.values()]
+        return [b for when, b in sorted(due, key=lambda pair: (pair[0] or now, pair[1].booking_id))
+                if when is not None and now - lookback <= when <= now]
+
+    @_recorded
+    def mark_reminded(self, booking: Booking) -> bool:
+        current = self.state.bookings.get(booking.booking_id)
+        if current is None or current.start != booking.start or current.status not in ACTIVE_STATUSES:
+            return False
+        self.state.bookings[booking.booking_id] = dataclasses.replace(current, reminded_start=format_utc(current.start))
+        return True
 
     # --- holds --------------------------------------------------------------------------------
 
