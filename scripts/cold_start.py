@@ -39,8 +39,10 @@ from typing import Dict, List, Optional, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = "boto3"
-ENTRY_POINTS = ("app", "scheduled.release_holds", "scheduled.roll_horizon")
-PROJECT_PACKAGES = ("app", "chalicelib", "scheduled")
+# Every Lambda entry point: the API, and each module of scheduled/ and stream_handlers/ (sources.py is settings).
+ENTRY_POINTS = ("app", *sorted(f"{package}.{path.stem}" for package in ("scheduled", "stream_handlers")
+                               for path in (ROOT / package).glob("*.py") if path.stem not in ("__init__", "sources")))
+PROJECT_PACKAGES = ("app", "chalicelib", "scheduled", "stream_handlers")
 TRACED = "app, first request traced"
 FIRST_DATA = "app, first database request"
 CLIENT_BASELINE = "boto3 + a DynamoDB client"

@@ -75,7 +75,7 @@ def _list(index, partition: str, start: datetime, end: datetime, status: Optiona
     condition = getattr(BookingItem, sort_key).between(low, high + "~")
     result = index.query(partition, condition, filter_condition=(BookingItem.status == status) if status else None,
                          limit=limit, last_evaluated_key=decode_cursor(cursor, index.Meta.index_name, partition))
-    return read_page(result, _booking, cursor, index.Meta.index_name)
+    return read_page(result, booking_from_item, cursor, index.Meta.index_name)
 
 
 def list_customer_bookings(customer_id: str, start: datetime, end: datetime, status: Optional[str], limit: int,

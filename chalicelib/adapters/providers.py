@@ -342,4 +342,4 @@ def list_blocks(provider_id: str, limit: int, cursor: Optional[str]) -> Tuple[Li
     pk, _ = BlockItem.key(provider_id, "")
     result = BlockItem.query(pk, BlockItem.sk.startswith(BlockItem.PREFIX), limit=limit,
                              last_evaluated_key=decode_cursor(cursor, "blocks", pk))
-    return read_page(result, _block, cursor, "blocks")
+    return read_page(result, block_from_item, cursor, "blocks")

@@ -15,7 +15,7 @@ from chalicelib.domain import events, model
 from chalicelib.domain.calendar import booking_calendar, entry_of
 from chalicelib.domain.errors import DeliveryBusy, DeliveryRefused
 from chalicelib.domain.mail import compose
-from chalicelib.domain.notices import CUSTOMER, Notice, Notification, notices_of, notification_id, words
+from chalicelib.domain.notices import CUSTOMER, Device, Notice, Notification, notices_of, notification_id, words
 from chalicelib.domain.timegrid import parse_instant
 from chalicelib.observability import count, logger
 from chalicelib.service import clock
@@ -109,12 +109,20 @@ def _channels(context: _Context, note: Notification) -> List[Tuple[str, str, Cal
     for device in contacts.devices:
         if push_channel.can_push(device):
             sends.append(("push", f"{note.notification_id}:push:{device.device_id}",
-                          lambda device=device: push_channel.push(device, _one_line(note.title),
-                                                                   _one_line(note.body), data)))
+                          lambda device=device: _push(note, device, data)))
     if contacts.phone:
         text = _one_line(f"{note.title}: {note.body}")[:SMS_LIMIT]
         sends.append(("sms", f"{note.notification_id}:sms", lambda: push_channel.sms(contacts.phone, text)))
     return sends
+
+
+def _push(note: Notification, device: Device, data: dict) -> None:
+    try:
+        push_channel.push(device, _one_line(note.title), _one_line(note.body), data)
+    except DeliveryRefused:
+        # The push service says this phone is gone (app removed, token expired): stop sending to it.
+        inbox_store.delete_device(note.user_id, device.device_id)
+        raise
 
 
 def _one_line(text: str) -> str:

@@ -11,7 +11,6 @@ booking; the audit trail of a booking is complete and in order.
 from __future__ import annotations
 
 import email
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Iterator, List
 

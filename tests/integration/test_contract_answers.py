@@ -154,7 +154,7 @@ def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_
     canceled = events.BookingCanceled(
         event_id=f"booking:{b['booking_id']}:v000003", at="2026-12-01T08:00:00Z", provider_id=ids["provider_id"],
         actor=events.Actor(user_id=customer.sub, role=events.CUSTOMER), booking_id=b["booking_id"],
-        customer_id=customer.sub, before=booking, after={**booking, "status": "CANCELED"})
+        customer_id=customer.sub, version=2, before=booking, after={**booking, "status": "CANCELED"})
     assert audit_store.append(canceled)
     notice = Notification(user_id=customer.sub, notification_id="20261201T080000Z-0123456789abcdef",
                           type=BOOKING_CANCELED, booking_id=b["booking_id"], title="Booking canceled",

@@ -23,7 +23,7 @@ def confirmed(booking_id: str, at: datetime, provider_id: str = "p1", customer_i
     return events.BookingConfirmed(
         event_id=f"booking:{booking_id}:v000002", at=format_utc(at), provider_id=provider_id,
         actor=events.Actor(user_id="owner-sub" if actor_role != events.SYSTEM else None, role=actor_role),
-        booking_id=booking_id, customer_id=customer_id, before={"booking_id": booking_id, "status": "PENDING"},
+        booking_id=booking_id, customer_id=customer_id, version=2, before={"booking_id": booking_id, "status": "PENDING"},
         after={"booking_id": booking_id, "status": "CONFIRMED"})
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Dict, List, Optional, Tuple
 
 from chalicelib.adapters.deliveries import ALREADY_SENT, BUSY, CLAIMED, SENDING, SENT
+from chalicelib.domain.errors import DeliveryRefused
 from chalicelib.domain.notices import Device
 
 
@@ -64,6 +65,7 @@ class FakePush(_Failing):
     def __init__(self, platforms=("apns", "fcm")) -> None:
         super().__init__()
         self.platforms = set(platforms)
+        self.gone: set = set()  # tokens the push service says are no more
         self.pushes: List[Tuple[str, str, str]] = []  # device id, title, body
         self.texts: List[Tuple[str, str]] = []  # phone, text
 
@@ -71,6 +73,8 @@ class FakePush(_Failing):
         return device.platform in self.platforms
 
     def push(self, device: Device, title: str, body: str, data: Dict) -> str:
+        if device.token in self.gone:
+            raise DeliveryRefused("EndpointDisabled")
         self._maybe_fail()
         self.pushes.append((device.device_id, title, body))
         return f"push-{len(self.pushes)}"

@@ -24,7 +24,7 @@ def trail(state) -> Iterator[FakeAudit]:
 def canceled(shop, at: str, n: int = 1) -> events.BookingCanceled:
     return events.BookingCanceled(
         event_id=f"booking:b{n}:v000002", at=at, provider_id=shop.pid,
-        actor=events.Actor(user_id="alice", role=events.CUSTOMER), booking_id=f"b{n}", customer_id="alice",
+        actor=events.Actor(user_id="alice", role=events.CUSTOMER), booking_id=f"b{n}", customer_id="alice", version=2,
         before={"status": "CONFIRMED"}, after={"status": "CANCELED"})
 
 
@@ -42,7 +42,7 @@ def test_an_event_is_recorded_once_and_counted_once(trail, shop, monkeypatch):
 def test_reminders_are_not_audited(trail, shop):
     reminder = events.BookingReminderDue(
         event_id="reminder:b1:2026-12-02T10:00:00Z", at="2026-12-01T07:00:00Z", provider_id=shop.pid,
-        actor=events.Actor(role=events.SYSTEM), booking_id="b1", customer_id="alice", after={"status": "CONFIRMED"})
+        actor=events.Actor(role=events.SYSTEM), booking_id="b1", customer_id="alice", version=1, after={"status": "CONFIRMED"})
     assert audit.record(reminder) is False
     assert trail.calls == []
 

@@ -123,3 +123,12 @@ def test_a_reminder_missed_by_more_than_the_lookback_is_not_sent_late(state, sho
     shop.book(ALICE, TEN)
     fixed_clock.now = datetime(2026, 12, 2, 10, 0, tzinfo=timezone.utc) + reminders.LOOKBACK + timedelta(minutes=1)
     assert reminders.send_due_reminders()["sent"] == 0
+
+
+def test_a_phone_the_push_service_disowns_is_removed_and_the_rest_goes_out(state, shop, channels):
+    channels.inbox.put_device(ALICE.user_id, Device("old", "fcm", "stale-token"), 10)
+    channels.inbox.put_device(ALICE.user_id, Device("new", "apns", "fresh-token"), 10)
+    channels.push.gone.add("stale-token")
+    event = created(state, shop)
+    assert notifications.notify(event) == 5  # two inbox entries, two e-mails, one push: no retry needed
+    assert [d.device_id for d in channels.inbox.get_contacts(ALICE.user_id).devices] == ["new"]
