@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 import random
 import time
+from datetime import date, datetime, timedelta, timezone
+from typing import Tuple
 
-from chalicelib.domain.model import Caller, CreateProvider, CreateService
-from chalicelib.service import catalog, providers, schedule
+from chalicelib.domain.model import BookSlot, Caller, CreateProvider, CreateService
+from chalicelib.service import availability, bookings, catalog, providers, schedule
 
 CITIES = [
     ("London", "Europe/London", 51.5074, -0.1278),
@@ -69,6 +71,18 @@ def seed(demo_provider_sub: str) -> list:
     return created
 
 
+def book_for_demo_customer(customer_sub: str, provider_id: str) -> Tuple[str, str]:
+    """The demo customer books the provider's first service at its first free time from the day after tomorrow."""
+    service_id = providers.get_profile(provider_id)["services"][0]["service_id"]
+    first = date.today() + timedelta(days=2)
+    slots = availability.get_availability(provider_id, service_id, first.isoformat(),
+                                          (first + timedelta(days=6)).isoformat())["slots"]
+    key = f"demo-{datetime.now(timezone.utc):%Y%m%d}"
+    answer = bookings.book(Caller(user_id=customer_sub), key,
+                           BookSlot(provider_id=provider_id, service_id=service_id, start=slots[0]["start"]))
+    return answer.body["booking_id"], answer.body["local_start"]
+
+
 def main() -> None:
     started = time.monotonic()
     created = seed(os.environ["DEMO_PROVIDER_SUB"])
@@ -76,6 +90,11 @@ def main() -> None:
     for name, provider_id, tz, demo in created:
         if demo:
             print(f"  demo provider's own: {name} ({tz}) id {provider_id}")
+    if os.environ.get("DEMO_CUSTOMER_SUB"):
+        name, provider_id = next((name, pid) for name, pid, _, demo in created if demo)
+        booking_id, local_start = book_for_demo_customer(os.environ["DEMO_CUSTOMER_SUB"], provider_id)
+        print(f"  the demo customer booked {name} at {local_start} (booking {booking_id}): its notices are in "
+              "both demo users' inboxes and e-mails (make mail)")
 
 
 if __name__ == "__main__":
