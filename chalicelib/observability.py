@@ -84,14 +84,5 @@ def scheduled_job(handler: H) -> H:
 
 
 def stream_function(handler: H) -> H:
-    """Wrap a stream Lambda handler: Lambda context in the logs, traced where on, metrics published after each batch."""
-
-    @functools.wraps(handler)
-    def run(event: Any, context: Any) -> Any:
-        start_tracing()
-        try:
-            return handler(event, context)
-        finally:
-            flush_metrics()
-
-    return logger.inject_lambda_context(run, clear_state=True)  # type: ignore[return-value]
+    """Wrap a stream Lambda handler as a scheduled one, with the Lambda context (request id) in its logs."""
+    return logger.inject_lambda_context(scheduled_job(handler), clear_state=True)  # type: ignore[return-value]

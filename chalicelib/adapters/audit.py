@@ -5,7 +5,6 @@ import json
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
-from pynamodb.exceptions import PutError
 
 from chalicelib.adapters.models import AuditItem
 from chalicelib.adapters.pagination import decode_cursor, read_page
@@ -13,7 +12,6 @@ from chalicelib.domain.events import Actor, Event
 from chalicelib.domain.timegrid import format_utc
 from chalicelib.domain.views import audit_event_view
 
-CONDITION_FAILED = "ConditionalCheckFailedException"
 LISTING = "audit"
 
 
@@ -27,13 +25,7 @@ def append(event: Event) -> bool:
                      provider_id=event.provider_id, type=event.type, booking_id=event.booking_id,
                      actor=_json(event.actor.model_dump()), at=event.at, before=_json(event.before),
                      after=_json(event.after))
-    try:
-        item.save(condition=AuditItem.pk.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == CONDITION_FAILED:
-            return False
-        raise
-    return True
+    return item.save_if(AuditItem.pk.does_not_exist())
 
 
 def _view(item: AuditItem) -> Dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from pynamodb.exceptions import DeleteError, DoesNotExist, PutError
+from pynamodb.exceptions import DeleteError, DoesNotExist
 
 from chalicelib.adapters.models import DeliveryItem
 from chalicelib.domain.timegrid import format_utc
@@ -21,14 +21,10 @@ def claim(delivery_id: str, now: datetime, lease_seconds: int) -> str:
     epoch = int(now.timestamp())
     item = DeliveryItem(*DeliveryItem.key(delivery_id), state=SENDING, lease_until=epoch + lease_seconds,
                         updated_at=format_utc(now), ttl=epoch + KEEP_SECONDS)
-    try:
-        # A lapsed lease means its worker died mid-send: the delivery is free to take again.
-        item.save(condition=DeliveryItem.pk.does_not_exist()
-                  | ((DeliveryItem.state == SENDING) & (DeliveryItem.lease_until < epoch)))
+    # A lapsed lease means its worker died mid-send: the delivery is free to take again.
+    if item.save_if(DeliveryItem.pk.does_not_exist()
+                    | ((DeliveryItem.state == SENDING) & (DeliveryItem.lease_until < epoch))):
         return CLAIMED
-    except PutError as error:
-        if error.cause_response_code != CONDITION_FAILED:
-            raise
     state = _state(delivery_id)
     return ALREADY_SENT if state == SENT else BUSY
 

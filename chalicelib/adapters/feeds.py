@@ -4,12 +4,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from pynamodb.exceptions import DoesNotExist, PutError
+from pynamodb.exceptions import DoesNotExist
 
 from chalicelib.adapters.models import CalendarFeedItem
 from chalicelib.domain.timegrid import format_utc
 
-CONDITION_FAILED = "ConditionalCheckFailedException"
 
 
 def get_feed_secret(provider_id: str) -> Optional[str]:
@@ -23,16 +22,12 @@ def get_feed_secret(provider_id: str) -> Optional[str]:
 def create_feed_secret(provider_id: str, secret: str, now: datetime) -> str:
     """Store the provider's first feed secret unless one exists; the secret that is stored either way."""
     item = CalendarFeedItem(*CalendarFeedItem.key(provider_id), secret=secret, rotated_at=format_utc(now))
-    try:
-        item.save(condition=CalendarFeedItem.pk.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code != CONDITION_FAILED:
-            raise
-        existing = get_feed_secret(provider_id)
-        if existing is None:  # deleted between the two requests; never left without a secret
-            return create_feed_secret(provider_id, secret, now)
-        return existing
-    return secret
+    if item.save_if(CalendarFeedItem.pk.does_not_exist()):
+        return secret
+    existing = get_feed_secret(provider_id)
+    if existing is None:  # deleted between the two requests; never left without a secret
+        return create_feed_secret(provider_id, secret, now)
+    return existing
 
 
 def rotate_feed_secret(provider_id: str, secret: str, now: datetime) -> None:

@@ -5,7 +5,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import List, Optional, Tuple
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import UpdateError
 
 from chalicelib.adapters import dynamo
 from chalicelib.adapters.models import (
@@ -45,13 +45,7 @@ def put_notification(notification: Notification, ttl_days: int = 180) -> bool:
         booking_id=notification.booking_id, title=notification.title, body=notification.body,
         created_at=notification.created_at, read=notification.read, event_id=notification.event_id,
         ttl=int(expires.timestamp()))
-    try:
-        item.save(condition=NotificationItem.pk.does_not_exist())
-    except PutError as error:
-        if error.cause_response_code == CONDITION_FAILED:
-            return False
-        raise
-    return True
+    return item.save_if(NotificationItem.pk.does_not_exist())
 
 
 def list_notifications(user_id: str, limit: int, cursor: Optional[str]) -> Tuple[List[Notification], Optional[str]]:
@@ -103,13 +97,9 @@ def put_device(user_id: str, device: Device, max_devices: int) -> None:
     for _ in range(DEVICE_ATTEMPTS):
         if _add_device(user_id, item, max_devices):
             return
-        try:
-            item.save(condition=DeviceItem.pk.exists())
+        if item.save_if(DeviceItem.pk.exists()):
             return
-        except PutError as error:
-            if error.cause_response_code != CONDITION_FAILED:
-                raise
-            # Deleted since the attempt to add it found it: add it anew.
+        # Deleted since the attempt to add it found it: add it anew.
     raise TryAgain()
 
 

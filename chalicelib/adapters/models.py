@@ -12,6 +12,7 @@ from pynamodb.attributes import (
     UnicodeAttribute,
     UnicodeSetAttribute,
 )
+from pynamodb.exceptions import PutError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -69,6 +70,16 @@ class _Item(Model):
     def _get_connection(cls):
         # Every entity lives in the one table: share one connection and one client (adapters/dynamo.py).
         return dynamo.table_connection()
+
+    def save_if(self, condition) -> bool:
+        """Write the item if `condition` holds; False, and nothing written, when it does not."""
+        try:
+            self.save(condition=condition)
+        except PutError as error:
+            if error.cause_response_code == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
 
 
 def provider_pk(provider_id: str) -> str:
