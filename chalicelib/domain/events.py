@@ -37,7 +37,7 @@ AUDITED_TYPES = (BOOKING_CREATED, BOOKING_CONFIRMED, BOOKING_DECLINED, BOOKING_C
 class Actor(BaseModel):
     """Who caused an event: a customer, a provider's owner, or the system (a scheduled job)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     user_id: Optional[str] = None
     role: Literal["customer", "owner", "system"]
 
@@ -45,7 +45,7 @@ class Actor(BaseModel):
 class Event(BaseModel):
     """Something that happened to a provider's data; `before` and `after` are public views."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
     event_id: str
     type: str
     at: str  # UTC, when it committed
