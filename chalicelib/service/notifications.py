@@ -76,25 +76,36 @@ def _deliver(context: _Context, notice: Notice, failures: List[str]) -> int:
                         created_at=event.at, event_id=event.event_id)
     keys = dict(event_id=event.event_id, booking_id=event.booking_id, provider_id=event.provider_id,
                 notification_type=notice.type)
-    sent = 0
-    if inbox_store.put_notification(note):
-        logger.info("Notification delivered", channel="inbox", **keys)
-        count("NotificationDelivered")
-        sent += 1
-    for channel, delivery_id, send in _channels(context, note):
-        try:
-            if _once(delivery_id, send):
-                logger.info("Notification delivered", channel=channel, **keys)
-                count(f"{channel.capitalize()}Sent")
-                sent += 1
-        except DeliveryRefused as refused:
-            logger.warning("Notification refused for good", channel=channel, reason=str(refused), **keys)
-            count("NotificationRefused")
-        except Exception as error:  # noqa: BLE001 - each channel fails alone; the record is retried
-            logger.warning("Notification failed", channel=channel, error=f"{type(error).__name__}: {error}", **keys)
-            count("NotificationFailed")
-            failures.append(f"{channel}: {type(error).__name__}")
+    sent = _attempt("inbox", keys, failures, lambda: inbox_store.put_notification(note))
+    try:
+        channels = _channels(context, note)
+    except Exception as error:  # noqa: BLE001 - the directory or contacts unreadable: this notice waits alone
+        _failed("contacts", error, keys, failures)
+        return sent
+    for channel, delivery_id, send in channels:
+        sent += _attempt(channel, keys, failures, lambda: _once(delivery_id, send))
     return sent
+
+
+def _attempt(channel: str, keys: dict, failures: List[str], action: Callable[[], bool]) -> int:
+    """Run one delivery; 1 if it went out now. A failure is noted, never raised: each channel fails alone."""
+    try:
+        if action():
+            logger.info("Notification delivered", channel=channel, **keys)
+            count("NotificationDelivered" if channel == "inbox" else f"{channel.capitalize()}Sent")
+            return 1
+    except DeliveryRefused as refused:
+        logger.warning("Notification refused for good", channel=channel, reason=str(refused), **keys)
+        count("NotificationRefused")
+    except Exception as error:  # noqa: BLE001 - the record is retried for it
+        _failed(channel, error, keys, failures)
+    return 0
+
+
+def _failed(channel: str, error: Exception, keys: dict, failures: List[str]) -> None:
+    logger.warning("Notification failed", channel=channel, error=f"{type(error).__name__}: {error}", **keys)
+    count("NotificationFailed")
+    failures.append(f"{channel}: {type(error).__name__}")
 
 
 def _channels(context: _Context, note: Notification) -> List[Tuple[str, str, Callable[[], object]]]:

@@ -132,3 +132,21 @@ def test_a_phone_the_push_service_disowns_is_removed_and_the_rest_goes_out(state
     event = created(state, shop)
     assert notifications.notify(event) == 5  # two inbox entries, two e-mails, one push: no retry needed
     assert [d.device_id for d in channels.inbox.get_contacts(ALICE.user_id).devices] == ["new"]
+
+
+def test_a_directory_outage_for_one_recipient_does_not_hold_back_the_other(state, shop, channels):
+    event = created(state, shop)
+    healthy = channels.directory.email_of
+
+    def flaky(user_id):
+        if user_id == ALICE.user_id:
+            raise ConnectionError("the user pool is unreachable")
+        return healthy(user_id)
+
+    channels.directory.email_of = flaky
+    with pytest.raises(DeliveriesFailed):
+        notifications.notify(event)
+    assert [to for to, _ in channels.mail.sent] == ["owner@example.test"]
+    channels.directory.email_of = healthy
+    assert notifications.notify(event) == 1
+    assert sorted(to for to, _ in channels.mail.sent) == ["alice@example.test", "owner@example.test"]
