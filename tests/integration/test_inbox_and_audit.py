@@ -170,6 +170,17 @@ def test_a_number_that_is_not_e164_is_400_naming_phone(client, make_user, phone)
 
 # ---- the audit trail ----------------------------------------------------------------------------------
 
+@pytest.fixture()
+def shop(client, make_user, fixed_clock):
+    """A London provider and its owner: no hours or services, which the trail does not need."""
+    owner = make_user(provider=True)
+    status, provider, _ = call(client, "POST", "/v1/providers", owner, {
+        "name": "Spa", "categories": ["massage"], "location": {"lat": 51.5, "lon": -0.1},
+        "timezone": "Europe/London"})
+    assert status == 201, provider
+    return {"owner": owner, "pid": provider["provider_id"]}
+
+
 def record(shop, booking_id, at, **kwargs):
     assert audit_store.append(confirmed(booking_id, at, provider_id=shop["pid"], **kwargs)) is True
 
