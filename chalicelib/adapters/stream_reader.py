@@ -6,10 +6,10 @@ numeric strings; they are compared as numbers.
 """
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from chalicelib.adapters import aws
 from chalicelib.config import get_settings
 
 TRIM_HORIZON = "TRIM_HORIZON"
@@ -19,28 +19,14 @@ MAX_RECORDS = 1000  # the most one GetRecords call returns
 # An open shard may answer a page with no records even though later ones exist; give up after this many.
 MAX_EMPTY_PAGES = 5
 
-_lock = threading.Lock()
-_clients: Dict[str, Any] = {}
-
-
 def client(service: str) -> Any:
-    """The process's boto3 client of ``service`` (dynamodb, dynamodbstreams, sqs), built on first use."""
-    if service not in _clients:
-        with _lock:
-            if service not in _clients:
-                import boto3
-
-                settings = get_settings()
-                _clients[service] = boto3.client(
-                    service, region_name=settings.aws_region, endpoint_url=settings.aws_endpoint_url
-                )
-    return _clients[service]
+    """The process's client of ``service`` (dynamodb, dynamodbstreams, sqs): the one every adapter shares."""
+    return aws.client(service)
 
 
 def reset() -> None:
     """Forget the clients, so the next call builds them from the current settings (tests)."""
-    with _lock:
-        _clients.clear()
+    aws.reset()
 
 
 def stream_arn(table_name: Optional[str] = None, dynamodb: Any = None) -> str:
