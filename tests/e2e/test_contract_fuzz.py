@@ -116,6 +116,9 @@ def test_schemathesis_finds_every_operation_keeping_the_document(stack, real):
         "phases": {"stateful": {"enabled": False}},
         "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS}},
         "workers": 2,
+        # Above what a working-hours change may take by design (a 10 s slot-layout budget, then the reply)
+        # on the one-request-at-a-time emulator; schemathesis' default of 10 s cut such answers off.
+        "request-timeout": 40,
     })
     schema = schemathesis.openapi.from_url(stack.api_url + "/v1/openapi.json", config=config)
     swap_in_real_values(schema, real)
