@@ -6,6 +6,10 @@
 #   make mail   the e-mails the running stack's emulated SES took (MAIL_ARGS="--show 3", "--save DIR", "--endpoint URL")
 #   make replay replay the stream records parked in the dead-letter queue; needs a stage's settings in the
 #               environment (REPLAY_ARGS="--env-file .local-stack/8000/environment --dry-run", as the stack prints)
+#   make reindex rebuild the search index from the table and swap its alias; needs a stage's settings
+#               (REINDEX_ARGS="--env-file .local-stack/8000/environment", as the stack prints)
+#   make bench-search  search over 100,000 generated providers: indexing rate, latency, API/engine ratio
+#               (BENCH_SEARCH_ARGS="--providers 20000" to vary it)
 #   make clean  remove .venv and .local-stack
 
 PYTHON ?= python3
@@ -18,8 +22,10 @@ STACK_ARGS ?=
 COLDSTART_ARGS ?= --json build/cold_start.json
 MAIL_ARGS ?=
 REPLAY_ARGS ?=
+REINDEX_ARGS ?=
+BENCH_SEARCH_ARGS ?=
 
-.PHONY: run test venv coldstart mail replay clean
+.PHONY: run test venv coldstart mail replay reindex bench-search clean
 
 venv: $(STAMP)
 
@@ -44,6 +50,12 @@ mail: venv
 
 replay: venv
 	$(VENV_PYTHON) -m scripts.replay_dead_letters $(REPLAY_ARGS)
+
+reindex: venv
+	$(VENV_PYTHON) -m scripts.reindex_search $(REINDEX_ARGS)
+
+bench-search: venv
+	$(VENV_PYTHON) -m bench.search $(BENCH_SEARCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .local-stack

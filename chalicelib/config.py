@@ -40,6 +40,11 @@ class Settings:
     # The API's public address, for links that leave the API (the calendar feed); else taken from the request.
     public_api_url: str = ""
     max_body_bytes: int = 16_384
+    # The search engine (OpenSearch; an https endpoint outside the local stage is signed with SigV4) and the
+    # alias searches read; empty: search answers 503 in this stage.
+    search_endpoint: str = ""
+    search_index: str = "providers"
+    search_timeout_seconds: float = 5.0
 
     @classmethod
     def from_environment(cls, environ: Optional[Mapping[str, str]] = None) -> Settings:

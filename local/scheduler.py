@@ -3,7 +3,8 @@
     python -m local.scheduler
 
 Calls ``scheduled.release_holds.handler`` every 30 seconds (deployed: every minute, EventBridge's
-shortest rate), ``scheduled.finish_syncs.handler`` and ``scheduled.send_reminders.handler`` at start and every 15 seconds
+shortest rate), ``scheduled.finish_syncs.handler``, ``scheduled.send_reminders.handler`` and
+``scheduled.refresh_search.handler`` at start and every 15 seconds
 (deployed: every minute) and ``scheduled.roll_horizon.handler`` at start and then every hour (deployed: hourly), with
 the same ``({}, None)`` a scheduled Lambda gets. A job that found nothing to do logs nothing. The job
 modules are imported at call time, so an edit is picked up on the next run and a module that does
@@ -65,6 +66,7 @@ def default_jobs(release_every: float = 30.0, roll_every: float = 3600.0, sync_e
         Job("scheduled.release_holds", every=release_every, run_at_start=False),
         Job("scheduled.finish_syncs", every=sync_every, run_at_start=True),
         Job("scheduled.send_reminders", every=sync_every, run_at_start=True),
+        Job("scheduled.refresh_search", every=sync_every, run_at_start=True),
     ]
 
 

@@ -1,17 +1,19 @@
 """The whole product on this machine: emulated AWS, the API, the schedules and demo data.
 
-    python -m local.stack [--host 127.0.0.1] [--api-port 8000] [--aws-port 4566]
+    python -m local.stack [--host 127.0.0.1] [--api-port 8000] [--aws-port 4566] [--search-port 9200]
                           [--no-seed] [--state-file PATH] [--quiet [--log-dir DIR]]
 
 Starts, each as a child process in its own process group:
   moto    -- emulated AWS (DynamoDB, Cognito, SES, SNS, SQS), requests serialised (local/moto_server.py)
+  search  -- an OpenSearch-compatible engine in memory (the osmem-server package's binary)
   api     -- app.py served as `chalice local` does (local/api_server.py)
   jobs    -- the scheduled functions on their schedules (local/scheduler.py)
   streams -- the table's stream fed to the stream functions, as their event source mappings do
              (local/streams.py)
   seed    -- demo data, once (local/seed.py; skipped with --no-seed or when it does not exist)
 after creating in moto the table, the user pool, the stream functions' dead-letter queue, the verified
-e-mail sender and the push applications. Every child gets their names in its environment; the stack also
+e-mail sender and the push applications, and rebuilding the search index from the table (an empty
+index and its alias on a fresh start: scripts/reindex_search.py). Every child gets their names in its environment; the stack also
 writes that environment to <log dir>/environment, for `make replay`. Ctrl-C or SIGTERM stops every child
 and exits 0; a child that dies on its own stops the rest and exits 1.
 """
@@ -56,6 +58,9 @@ UNSAFE_AWS_VARIABLES = (
 
 API_READY_TIMEOUT = 60.0
 AWS_READY_TIMEOUT = 30.0
+SEARCH_READY_TIMEOUT = 30.0
+REINDEX_TIMEOUT = 300.0
+SEARCH_INDEX = "providers"
 SEED_TIMEOUT = 600.0
 STOP_GRACE = 5.0
 
@@ -191,6 +196,7 @@ class Stack:
         client_host = _client_host(args.host)
         self.api_url = f"http://{client_host}:{args.api_port}"
         self.aws_endpoint_url = f"http://{client_host}:{args.aws_port}"
+        self.search_url = f"http://{client_host}:{args.search_port}"
         self.log_dir = Path(args.log_dir).resolve() if args.log_dir else LOG_DIR / str(args.api_port)
         self.children: List[Child] = []
         self.services: List[Child] = []  # children that must stay up
@@ -218,8 +224,9 @@ class Stack:
     def stop(self) -> None:
         """Terminate every child's process group, then kill what is left after a grace period."""
         running = [c for c in reversed(self.children) if c.alive()]
-        # Emulated AWS last: the others may be in the middle of a request to it.
-        for wave in ([c for c in running if c.name != "moto"], [c for c in running if c.name == "moto"]):
+        # Emulated AWS and the search engine last: the others may be in the middle of a request to them.
+        last = ("moto", "search")
+        for wave in ([c for c in running if c.name not in last], [c for c in running if c.name in last]):
             for child in wave:
                 child.signal_group(signal.SIGTERM)
             deadline = time.monotonic() + STOP_GRACE
@@ -300,6 +307,28 @@ class Stack:
         )
         self.wait_http(self.aws_endpoint_url + "/", child, AWS_READY_TIMEOUT, want_200=False)
         say(f"stack | emulated AWS up at {self.aws_endpoint_url}")
+
+    def start_search(self) -> None:
+        """The search engine: osmem-server, in memory, bound like the others; it dies with the stack."""
+        from osmem_server import resolve_binary
+
+        _check_port_free(self.host, self.args.search_port, "search")
+        child = self.spawn("search", [resolve_binary(), "--addr", f"{self.host}:{self.args.search_port}",
+                                      "--no-ja", "--no-stdin-watch", "--parent-pid", str(os.getpid())])
+        self.wait_http(self.search_url + "/", child, SEARCH_READY_TIMEOUT, want_200=True)
+        self.set_env({"SEARCH_ENDPOINT": self.search_url, "SEARCH_INDEX": SEARCH_INDEX})
+        say(f"stack | search engine up at {self.search_url}")
+
+    def reindex(self) -> None:
+        """Rebuild the search index from the table into a new index and swap the alias, as on every start."""
+        try:
+            done = subprocess.run([sys.executable, "-m", "scripts.reindex_search"], cwd=ROOT, env=self.env,
+                                  capture_output=True, text=True, timeout=REINDEX_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise StackError(f"the search reindex took over {REINDEX_TIMEOUT:.0f}s") from None
+        if done.returncode != 0:
+            raise StackError(f"the search reindex failed:\n{done.stdout}{done.stderr}")
+        say(f"stack | search: {done.stdout.strip().splitlines()[-1]}")
 
     def bootstrap(self) -> None:
         import boto3
@@ -422,6 +451,7 @@ class Stack:
             "user_pool_id": self.user_pool_id,
             "user_pool_client_id": self.user_pool_client_id,
             "table_name": TABLE_NAME,
+            "search_url": self.search_url,
             "dead_letter_queue_url": self.settings_env.get("STREAM_DEAD_LETTER_QUEUE_URL", ""),
             "email_from": self.settings_env.get("EMAIL_FROM", ""),
         }
@@ -466,6 +496,8 @@ class Stack:
             f"  API:               {self.api_url}   (GET {self.api_url}/v1/health)\n"
             f"  settings:          GET {self.api_url}/v1/config\n"
             f"  emulated AWS:      {self.aws_endpoint_url}   (region {REGION}, key/secret testing/testing)\n"
+            f"  search engine:     {self.search_url}   (index alias {SEARCH_INDEX}; rebuild: make reindex "
+            f"REINDEX_ARGS=\"--env-file {environment_shown}\")\n"
             f"  table:             {TABLE_NAME}\n"
             f"  user pool:         {self.user_pool_id}   app client {self.user_pool_client_id}\n"
             f"  demo provider:     {bootstrap.DEMO_PROVIDER_EMAIL} / {bootstrap.DEMO_PASSWORD}\n"
@@ -490,6 +522,8 @@ class Stack:
         self.build_env()
         self.start_moto()
         self.bootstrap()
+        self.start_search()
+        self.reindex()
         self.start_api()
         self.start_jobs()
         self.start_streams()
@@ -511,6 +545,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1", help="address the API and emulated AWS bind")
     parser.add_argument("--api-port", type=int, default=8000)
     parser.add_argument("--aws-port", type=int, default=4566)
+    parser.add_argument("--search-port", type=int, default=9200)
     parser.add_argument("--no-seed", action="store_true", help="do not load demo data")
     parser.add_argument("--state-file", help="write the stack's addresses and ids here as JSON once it is up")
     parser.add_argument("--quiet", action="store_true", help="children log to files instead of the console")

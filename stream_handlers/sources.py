@@ -47,6 +47,8 @@ SOURCES: List[StreamSource] = [
     # Separate functions, so that a failing e-mail never holds the audit trail back (and the reverse).
     StreamSource(name="notifications", handler="stream_handlers.notifications:handler", batch_size=50),
     StreamSource(name="audit", handler="stream_handlers.audit:handler", batch_size=100),
+    # Rebuilds each provider once per batch, however many of its records the batch holds: a large batch pays.
+    StreamSource(name="search", handler="stream_handlers.search_index:handler", batch_size=200),
 ]
 
 

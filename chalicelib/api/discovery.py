@@ -1,4 +1,4 @@
-"""Routes anyone may call: health, sign-in configuration, categories, the OpenAPI document."""
+"""Discovery: health, sign-in configuration, categories, search (signed in), the OpenAPI document."""
 from __future__ import annotations
 
 from chalice import Blueprint
@@ -8,7 +8,9 @@ from chalicelib.api.openapi import openapi_document
 from chalicelib.api.schemas import OpenApiDocument
 from chalicelib.config import get_settings
 from chalicelib.domain.categories import CATEGORIES
-from chalicelib.domain.views import CategoryList, Health, SignInConfig
+from chalicelib.domain.search import SearchQuery, parse_search
+from chalicelib.domain.views import CategoryList, Health, SearchPage, SignInConfig
+from chalicelib.service import search
 
 bp = Blueprint(__name__)
 
@@ -29,6 +31,12 @@ def config():
 @route(bp, "/v1/categories", "GET", "Service categories", auth=False, response=CategoryList)
 def categories():
     return CategoryList(categories=[{"id": key, "name": name} for key, name in CATEGORIES.items()]).model_dump()
+
+
+@route(bp, "/v1/search", "GET", "Find providers by category, words, place and free day", query=SearchQuery,
+       response=SearchPage)
+def search_providers(caller):
+    return search.search_providers(parse_search(dict(bp.current_request.query_params or {})))
 
 
 @route(bp, "/v1/openapi.json", "GET", "This API as OpenAPI 3.1", auth=False, response=OpenApiDocument)

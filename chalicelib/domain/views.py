@@ -59,6 +59,23 @@ class CategoryList(View):
     categories: List[Category]
 
 
+class SearchResult(View):
+    provider_id: str
+    name: str
+    categories: List[str]
+    location: "ProfileLocation"
+    distance_km: Optional[float] = Field(description="From lat/lon of the search; null without them.")
+    rating: Optional[float] = Field(description="Null until the first review.")
+    review_count: int
+    next_available: Optional[UtcInstant] = Field(
+        description="The first free start of some service, as of the index (seconds behind the bookings).")
+
+
+class SearchPage(View):
+    results: List[SearchResult]
+    next_cursor: Cursor
+
+
 # --- providers and services -------------------------------------------------------------------
 
 class ServicePrice(View):

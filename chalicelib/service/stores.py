@@ -14,7 +14,8 @@ _ADAPTERS = {"providers": "chalicelib.adapters.providers", "bookings": "chalicel
              "slots": "chalicelib.adapters.slots", "feeds": "chalicelib.adapters.feeds",
              "deliveries": "chalicelib.adapters.deliveries", "mail": "chalicelib.adapters.mail",
              "push": "chalicelib.adapters.push", "directory": "chalicelib.adapters.directory",
-             "inbox": "chalicelib.adapters.inbox", "audit": "chalicelib.adapters.audit"}
+             "inbox": "chalicelib.adapters.inbox", "audit": "chalicelib.adapters.audit",
+             "search": "chalicelib.adapters.search"}
 _fakes: Dict[str, Any] = {}
 
 
@@ -40,6 +41,8 @@ delivery_store = _Store("deliveries")
 mail_channel = _Store("mail")
 push_channel = _Store("push")
 user_directory = _Store("directory")
+# The search index: a read model of the table, kept by the stream.
+search_index = _Store("search")
 
 
 @contextmanager

@@ -96,10 +96,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("local-stack")
     state_file = workdir / "state.json"
     log_path = workdir / "stack.log"  # beside moto.log, api.log and jobs.log
-    api_port, aws_port = free_ports(2)
+    api_port, aws_port, search_port = free_ports(3)
     command = [
         sys.executable, "-m", "local.stack", "--no-seed", "--quiet",
-        "--api-port", str(api_port), "--aws-port", str(aws_port),
+        "--api-port", str(api_port), "--aws-port", str(aws_port), "--search-port", str(search_port),
         "--state-file", str(state_file), "--log-dir", str(workdir),
     ]  # fmt: skip
     with open(log_path, "wb") as log:

@@ -47,11 +47,20 @@ def _serve_jwks() -> str:
     return f"http://127.0.0.1:{server.server_port}/jwks.json"
 
 
+@pytest.fixture(scope="session")
+def search_engine():
+    """The real OpenSearch-compatible engine (osmem-server), in memory, for the whole session."""
+    from osmem_server import OsmemServer
+
+    with OsmemServer.start(freeze=False, japanese=False) as server:
+        yield server
+
+
 @pytest.fixture(scope="session", autouse=True)
-def test_environment():
+def test_environment(search_engine):
     """The environment the app reads (lazily, on first use), with AWS emulated in-process and fake credentials."""
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {**ENVIRONMENT, "JWKS_URL": _serve_jwks()}.items():
+        for name, value in {**ENVIRONMENT, "JWKS_URL": _serve_jwks(), "SEARCH_ENDPOINT": search_engine.url}.items():
             patch.setenv(name, value)
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
         moto_patches.apply()
@@ -77,6 +86,8 @@ def emulated_aws():
         cognito = boto3.client("cognito-idp")
         pool_id, client_id = bootstrap.create_user_pool(cognito, "test")
         os.environ["USER_POOL_ID"], os.environ["USER_POOL_CLIENT_ID"] = pool_id, client_id
+        # Each test its own index alias in the session's engine: no test sees another's providers.
+        os.environ["SEARCH_INDEX"] = f"providers-{uuid.uuid4().hex[:12]}"
         from chalicelib.config import get_settings
         get_settings.cache_clear()
         _reset_cached_clients()
@@ -101,8 +112,9 @@ def aws():
 
 
 def _reset_cached_clients() -> None:
-    from chalicelib.adapters import dynamo
+    from chalicelib.adapters import dynamo, search
     dynamo.reset()
+    search.reset()
 
 
 @pytest.fixture()

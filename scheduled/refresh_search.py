@@ -1,0 +1,9 @@
+"""Every minute when deployed, every 15 s in the local stack: rebuild search documents the clock made stale."""
+from chalicelib.observability import scheduled_job
+from chalicelib.service.search import refresh_stale
+
+
+@scheduled_job
+def handler(event, context):
+    """Rebuild the documents whose first free day has passed or that are older than their limit."""
+    return {"refreshed": refresh_stale()}
