@@ -288,8 +288,12 @@ def search(query: SearchQuery, after: Optional[List[Any]]) -> Tuple[List[Dict[st
     errors = _errors()
     try:
         found = _call(client().search, index=alias(), body=search_body(query, after))
-    except errors.NotFoundError as error:
-        raise SearchUnavailable("search has no index yet; try again in a moment") from error
+    except errors.NotFoundError:
+        # No provider was ever indexed (a new stage before its first reindex): nothing to find.
+        from chalicelib.observability import logger
+
+        logger.warning("Search index missing", alias=alias())
+        return [], None
     except errors.RequestError as error:
         # A cursor's values that do not fit the sort (a hand-made cursor); ours always do.
         from chalicelib.domain.errors import NotOurCursor

@@ -224,8 +224,8 @@ TABLE = [
     Row("DELETE", "/v1/me/devices/{device_id}", SIGNED_IN_NO_CONTENT),
     Row("PUT", "/v1/me/sms", SIGNED_IN_NO_CONTENT, body=lambda w: {"phone": "+447911123456"}),
     Row("DELETE", "/v1/me/sms", SIGNED_IN_NO_CONTENT),
+    Row("GET", "/v1/search", SIGNED_IN, query="?category=massage"),
     # In the contract (API.md) but not registered yet: walked as soon as they are.
-    Row("GET", "/v1/search", SIGNED_IN, query="?category=massage", planned=True),
     Row("POST", B + "/review", dict(zip(ROLES, (401, 409, 404, (403, 404), 404))), ids={"booking_id": "fresh_booking"},
         body=lambda w: {"rating": 5}, planned=True),  # its customer: 409, the booking has not ended yet
 ]
