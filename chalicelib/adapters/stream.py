@@ -33,6 +33,10 @@ def _schedule(raw: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
     return WorkingHours.parse(json.loads(raw["document"]["S"])).to_document()
 
 
+def _pending(raw: Optional[Dict[str, Any]]) -> List[str]:
+    return sorted((raw or {}).get("pending", {}).get("SS", []))
+
+
 def events_of(record: Mapping[str, Any]) -> List[events.Event]:
     """The events one stream record (in Lambda's shape) stands for; none for items no one needs to hear of."""
     sort_key = record["dynamodb"]["Keys"]["sk"]["S"]
@@ -54,6 +58,9 @@ def events_of(record: Mapping[str, Any]) -> List[events.Event]:
             return []
         item = ScheduleItem.from_raw_data(new)
         provider_id = item.provider_id or record["dynamodb"]["Keys"]["pk"]["S"].split("#", 1)[1]
-        return list(events.schedule_changed(provider_id, _schedule(record["dynamodb"].get("OldImage")),
-                                            _schedule(new), int(item.version), item.updated_at, item.changed_by))
+        changed = events.schedule_changed(provider_id, _schedule(record["dynamodb"].get("OldImage")),
+                                          _schedule(new), int(item.version), item.updated_at, item.changed_by)
+        settled = events.schedule_settled(provider_id, _pending(record["dynamodb"].get("OldImage")),
+                                          _pending(new), int(item.version), _committed_at(record))
+        return [*changed, *settled]
     return []

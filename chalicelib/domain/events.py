@@ -26,6 +26,7 @@ BOOKING_REMINDER_DUE = "booking.reminder_due"
 BLOCK_CREATED = "block.created"
 BLOCK_DELETED = "block.deleted"
 SCHEDULE_CHANGED = "schedule.changed"
+SCHEDULE_SETTLED = "schedule.settled"
 SERVICE_CHANGED = "service.changed"
 PROFILE_CHANGED = "profile.changed"
 
@@ -103,6 +104,16 @@ class ScheduleChanged(Event):
     type: Literal["schedule.changed"] = SCHEDULE_CHANGED
 
 
+class ScheduleSettled(Event):
+    """Slots of days that were still being laid out after a change of working hours now agree with it.
+
+    Bookkeeping, not audited: it tells readers of availability (the search index) that free time changed.
+    `after` holds the days still pending.
+    """
+
+    type: Literal["schedule.settled"] = SCHEDULE_SETTLED
+
+
 class ServiceChanged(Event):
     type: Literal["service.changed"] = SERVICE_CHANGED
 
@@ -112,7 +123,8 @@ class ProfileChanged(Event):
 
 
 AnyEvent = Union[BookingCreated, BookingConfirmed, BookingDeclined, BookingCanceled, BookingRescheduled,
-                 BookingReminderDue, BlockCreated, BlockDeleted, ScheduleChanged, ServiceChanged, ProfileChanged]
+                 BookingReminderDue, BlockCreated, BlockDeleted, ScheduleChanged, ScheduleSettled, ServiceChanged,
+                 ProfileChanged]
 
 
 def _version(number: int) -> str:
@@ -178,6 +190,18 @@ def schedule_changed(provider_id: str, before: Optional[Dict[str, Any]], after: 
         return []
     return [ScheduleChanged(event_id=f"schedule:{provider_id}:{_version(version)}", at=at, provider_id=provider_id,
                             actor=_owner_or_system(changed_by), before=before, after=after)]
+
+
+def schedule_settled(provider_id: str, pending_before: List[str], pending_after: List[str], version: int,
+                     at: str) -> List[ScheduleSettled]:
+    """Days whose slots were laid out since the last write of the schedule (none settled: no event)."""
+    settled = sorted(set(pending_before) - set(pending_after))
+    if not settled:
+        return []
+    remaining = sorted(pending_after)
+    return [ScheduleSettled(event_id=f"schedule:{provider_id}:{_version(version)}:settled:{settled[0]}:{len(remaining)}",
+                            at=at, provider_id=provider_id, actor=Actor(role=SYSTEM),
+                            before={"pending": sorted(pending_before)}, after={"pending": remaining})]
 
 
 def _owner_or_system(user_id: Optional[str]) -> Actor:

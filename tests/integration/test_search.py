@@ -357,3 +357,27 @@ def test_an_engine_that_does_not_answer_gives_503_try_again(client, make_user, a
         get_settings.cache_clear()
         engine.reset()
     assert status == 503 and body["error"]["code"] == "try_again" and headers.get("Retry-After")
+
+
+def test_days_laid_out_by_the_sync_job_after_an_hours_change_show_in_search(client, make_user, fixed_clock, indexer,
+                                                                            monkeypatch):
+    # Given a request that may spend no time laying out slots: the hours change leaves every day pending
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("SCHEDULE_SYNC_SECONDS", "0")
+    get_settings.cache_clear()
+    owner = make_user(provider=True)
+    pid = new_provider(client, owner, "Patient Plumbing", LONDON[0], km_east(1))
+    indexer.drain()
+    customer = make_user()
+    before = search(client, customer, "q=patient&available_on=2026-12-02")
+    # When the scheduled job (with time to spend) lays the pending days out
+    import scheduled.finish_syncs
+
+    monkeypatch.setenv("SCHEDULE_SYNC_SECONDS", "30")
+    get_settings.cache_clear()
+    assert scheduled.finish_syncs.handler({}, None) == {"finished": 1, "failed": 0}
+    indexer.drain()
+    # Then the search finds the provider free on those days
+    assert ids(search(client, customer, "q=patient&available_on=2026-12-02")) == [pid]
+    assert ids(before) in ([], [pid])
