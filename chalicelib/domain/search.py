@@ -184,8 +184,8 @@ class Availability:
 
     `free_days` are the local dates with at least one start of some active service. The starts of the
     first such day are kept (`first_day_starts`) with the first start of the next one, so the next free
-    time stays right as the clock passes them; once the first day's last start has passed the document is
-    stale and rebuilt (`stale_after`).
+    time stays right as the clock passes them; once the first day's last start can no longer be booked (it is
+    inside the booking notice) the document is stale and rebuilt (`stale_after`).
     """
 
     free_days: List[str] = field(default_factory=list)
@@ -229,7 +229,10 @@ def document_of(provider: Provider, services: Iterable[Service], availability: A
     services = list(services)
     stale_after = now + MAX_DOCUMENT_AGE
     if availability.first_day_starts:
-        stale_after = min(stale_after, read_instant(availability.first_day_starts[-1]))
+        # The first day stops being a free day when its last start comes inside the booking notice.
+        last_bookable = read_instant(availability.first_day_starts[-1]) - timedelta(
+            minutes=provider.rules.min_notice_minutes)
+        stale_after = min(stale_after, last_bookable)
     return {
         "provider_id": provider.provider_id,
         "name": provider.name,
