@@ -115,6 +115,8 @@ def parse_search(params: Dict[str, str]) -> SearchQuery:
     """The query parameters of a search as a SearchQuery; InvalidRequest naming what to fix."""
     from pydantic import ValidationError
 
+    # Empty is absent (docs/api.md), for the checks below as for the model.
+    params = {name: value for name, value in params.items() if value != ""}
     for name in ("lat", "lon", "radius_km", "limit"):
         text = params.get(name)
         # Plain decimal numbers only: no "nan", "inf", "1e3" or "0x10".
@@ -126,7 +128,7 @@ def parse_search(params: Dict[str, str]) -> SearchQuery:
                                                                     params["available_on"]):
         raise InvalidRequest("available_on: a date like 2026-12-01")
     try:
-        return SearchQuery.model_validate({k: v for k, v in params.items() if v != ""})
+        return SearchQuery.model_validate(params)
     except ValidationError as error:
         problem = error.errors()[0]
         where = ".".join(str(p) for p in problem["loc"]) or "query"
@@ -155,7 +157,8 @@ def decode_cursor(query: SearchQuery) -> Optional[List[Any]]:
             raise ValueError
         if not isinstance(after[-1], str) or any(isinstance(v, float) and not math.isfinite(v) for v in after):
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+    # RecursionError: JSON nested deeper than the reader recurses ("[[[[..."), well within 2048 characters.
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise NotOurCursor("cursor: not a cursor from a previous answer to this same search; start again "
                            "without it") from None
     return after
@@ -181,8 +184,8 @@ class Availability:
 
     `free_days` are the local dates with at least one start of some active service. The starts of the
     first such day are kept (`first_day_starts`) with the first start of the next one, so the next free
-    time stays right as the clock passes them; once the first day's last start has passed the document is
-    stale and rebuilt (`stale_after`).
+    time stays right as the clock passes them; once the first day's last start can no longer be booked (it is
+    inside the booking notice) the document is stale and rebuilt (`stale_after`).
     """
 
     free_days: List[str] = field(default_factory=list)
@@ -226,7 +229,10 @@ def document_of(provider: Provider, services: Iterable[Service], availability: A
     services = list(services)
     stale_after = now + MAX_DOCUMENT_AGE
     if availability.first_day_starts:
-        stale_after = min(stale_after, read_instant(availability.first_day_starts[-1]))
+        # The first day stops being a free day when its last start comes inside the booking notice.
+        last_bookable = read_instant(availability.first_day_starts[-1]) - timedelta(
+            minutes=provider.rules.min_notice_minutes)
+        stale_after = min(stale_after, last_bookable)
     return {
         "provider_id": provider.provider_id,
         "name": provider.name,

@@ -1,6 +1,7 @@
 """Search: answering searches from the index, and keeping the index a faithful copy of the table."""
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -32,10 +33,19 @@ def search_providers(query: SearchQuery) -> Dict[str, Any]:
             "next_cursor": encode_cursor(query, after) if after else None}
 
 
+_last_version = 0
+_version_lock = threading.Lock()
+
+
 def _version() -> int:
     # Taken before the table is read: a document built from a later read always carries a higher
-    # version, so the engine keeps the newest read whatever order the writes arrive in.
-    return time.time_ns() // 1000
+    # version, so the engine keeps the newest read whatever order the writes arrive in. Above the last one
+    # this process gave, even when the clock did not move on (coarse) or was stepped back: an equal or lower
+    # version would make the engine refuse the later read.
+    global _last_version
+    with _version_lock:
+        _last_version = max(time.time_ns() // 1000, _last_version + 1)
+        return _last_version
 
 
 def document_changes(provider_ids: Iterable[str]) -> List[tuple]:
