@@ -495,5 +495,5 @@ class CalendarFeedItem(_Item):
 
 
 ALL_MODELS = (ProviderItem, ScheduleItem, ServiceItem, BlockItem, SlotItem, CardItem, HoldItem, BookingItem,
-              ReviewItem, IdempotencyItem, NotificationItem, DeviceItem, DeviceCountItem, SmsItem, AuditItem, DeliveryItem,
-              CalendarFeedItem)
+              ReviewItem, IdempotencyItem, NotificationItem, DeviceItem, DeviceCountItem, SmsItem, AuditItem,
+              DeliveryItem, CalendarFeedItem)

@@ -203,7 +203,8 @@ def test_bodies(document):
     for action in ("cancel", "decline"):
         assert paths[f"/v1/bookings/{{booking_id}}/{action}"]["post"]["requestBody"]["required"] is False
     for path, method in (("/v1/providers", "post"), ("/v1/bookings", "post"), ("/v1/holds", "post"),
-                         ("/v1/bookings/{booking_id}/reschedule", "post"), ("/v1/bookings/{booking_id}/review", "post")):
+                         ("/v1/bookings/{booking_id}/reschedule", "post"),
+                         ("/v1/bookings/{booking_id}/review", "post")):
         assert paths[path][method]["requestBody"]["required"] is True
     hours = paths["/v1/providers/{provider_id}/working-hours"]["put"]["requestBody"]
     name = hours["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]

@@ -26,7 +26,8 @@ AFTER_THE_DAY = datetime(2026, 12, 2, 18, 0, tzinfo=timezone.utc)
 PROVIDER = {"name": "Busy Spa", "categories": ["massage"], "location": {"lat": 51.5, "lon": -0.1},
             "timezone": "Europe/London", "booking_rules": {"min_notice_minutes": 0}}
 HOURS = {"weekly": {day: [{"start": "09:00", "end": "17:00"}] for day in ("mon", "tue", "wed", "thu", "fri")}}
-SERVICE = {"name": "Massage", "category": "massage", "duration_minutes": 30, "price": {"amount": 4500, "currency": "GBP"}}
+SERVICE = {"name": "Massage", "category": "massage", "duration_minutes": 30,
+           "price": {"amount": 4500, "currency": "GBP"}}
 TIMEOUT = 60
 
 
