@@ -3,13 +3,14 @@
 # First: it quiets a PynamoDB notice that the route modules would otherwise log on import.
 from chalicelib.observability import flush_metrics, logger, start_tracing
 # isort: on
-from chalicelib.api import audit, bookings, calendars, discovery, me, providers
+from chalicelib.api import audit, bookings, calendars, discovery, me, providers, reviews
 from chalicelib.api.application import RequestScopedChalice
 
 app = RequestScopedChalice(app_name="marketplace")
 app.register_blueprint(discovery.bp)
 app.register_blueprint(providers.bp)
 app.register_blueprint(bookings.bp)
+app.register_blueprint(reviews.bp)
 app.register_blueprint(calendars.bp)
 app.register_blueprint(me.bp)
 app.register_blueprint(audit.bp)

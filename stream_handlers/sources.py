@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Tuple
 
-#: The records of the entities whose changes are events: bookings, blocks, working hours, services, profiles.
+#: The records of the entities whose changes are events: bookings, reviews, blocks, working hours, services,
+#: profiles.
 ENTITY_RECORDS: Dict[str, Any] = {
     "dynamodb": {
         "Keys": {
-            "sk": {"S": ["BOOKING", "SCHEDULE", "PROFILE", {"prefix": "BLOCK#"}, {"prefix": "SERVICE#"}]},
+            "sk": {"S": ["BOOKING", "REVIEW", "SCHEDULE", "PROFILE", {"prefix": "BLOCK#"}, {"prefix": "SERVICE#"}]},
         },
     },
 }

@@ -104,7 +104,9 @@ class ProviderItem(_Item):
     max_days_ahead = NumberAttribute()
     hold_minutes = NumberAttribute()
     cancel_cutoff_minutes = NumberAttribute()
-    rating = NumberAttribute(null=True)
+    # Changed only by ADD in the transaction that writes a review (adapters/reviews.py): the rating is
+    # rating_sum / review_count, computed on read, so racing reviews never lose one another.
+    rating_sum = NumberAttribute(default=0)
     review_count = NumberAttribute(default=0)
     # The last local date for which slots are materialised.
     horizon_end = UnicodeAttribute(null=True)
@@ -335,6 +337,35 @@ class BookingItem(_Item):
         return f"REMINDERS#{hour}#{shard}"
 
 
+class ReviewItem(_Item):
+    """A customer's review of a booking (BOOKING#id / REVIEW, beside the booking: one per booking);
+    GSI2 lists a provider's reviews by time."""
+
+    booking_id = UnicodeAttribute()
+    provider_id = UnicodeAttribute()
+    customer_id = UnicodeAttribute()
+    rating = NumberAttribute()
+    comment = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_provider = Gsi2()
+
+    SORT_KEY = "REVIEW"
+
+    @classmethod
+    def key(cls, booking_id: str) -> Tuple[str, str]:
+        return BookingItem.key(booking_id)[0], cls.SORT_KEY
+
+    @classmethod
+    def provider_partition(cls, provider_id: str) -> str:
+        return f"PROVIDER#{provider_id}#REVIEWS"
+
+    @classmethod
+    def time_sort_key(cls, created_at: str, booking_id: str) -> str:
+        return f"{created_at}#{booking_id}"
+
+
 class IdempotencyItem(_Item):
     """The first answer to a request with an Idempotency-Key (IDEMPOTENCY#user#key hash)."""
 
@@ -464,5 +495,5 @@ class CalendarFeedItem(_Item):
 
 
 ALL_MODELS = (ProviderItem, ScheduleItem, ServiceItem, BlockItem, SlotItem, CardItem, HoldItem, BookingItem,
-              IdempotencyItem, NotificationItem, DeviceItem, DeviceCountItem, SmsItem, AuditItem, DeliveryItem,
-              CalendarFeedItem)
+              ReviewItem, IdempotencyItem, NotificationItem, DeviceItem, DeviceCountItem, SmsItem, AuditItem,
+              DeliveryItem, CalendarFeedItem)

@@ -31,10 +31,16 @@ def provider_from_item(item: ProviderItem) -> Provider:
         lon=float(item.lon), address=item.address, timezone=item.timezone,
         rules=BookingRules(**{name: (int(getattr(item, name)) if name != "auto_confirm" else item.auto_confirm)
                               for name in RULE_FIELDS}),
-        rating=None if item.rating is None else float(item.rating), review_count=int(item.review_count or 0),
+        rating=_rating(item), review_count=int(item.review_count or 0),
         horizon_end=item.horizon_end, created_at=item.created_at, updated_at=item.updated_at,
         version=int(item.version), card_version=int(item.card_version or 0), cards_through=item.cards_through,
         changed_by=item.changed_by)
+
+
+def _rating(item: ProviderItem) -> Optional[float]:
+    """The mean of the provider's reviews to two places, None before the first."""
+    count = int(item.review_count or 0)
+    return round(float(item.rating_sum or 0) / count, 2) if count else None
 
 
 def _provider_item(provider: Provider) -> ProviderItem:
@@ -42,8 +48,8 @@ def _provider_item(provider: Provider) -> ProviderItem:
     return ProviderItem(
         pk, sk, provider_id=provider.provider_id, owner_id=provider.owner_id, name=provider.name,
         description=provider.description, categories=provider.categories, lat=provider.lat, lon=provider.lon,
-        address=provider.address, timezone=provider.timezone, rating=provider.rating,
-        review_count=provider.review_count, horizon_end=provider.horizon_end, created_at=provider.created_at,
+        address=provider.address, timezone=provider.timezone, rating_sum=0, review_count=0,
+        horizon_end=provider.horizon_end, created_at=provider.created_at,
         updated_at=provider.updated_at, version=provider.version, card_version=provider.card_version,
         cards_through=provider.cards_through, changed_by=provider.changed_by, gsi1pk=ProviderItem.LIST_PK, gsi1sk=provider.provider_id,
         **provider.rules.model_dump())
@@ -114,8 +120,8 @@ def create_provider(provider: Provider, hours: WorkingHours, card: BookingCard, 
 def _profile_actions(provider: Provider, with_card: bool) -> list:
     """The profile's own fields as SET actions: what a change of the profile writes, nothing more.
 
-    (A whole-item put would also write back `card_version`, `cards_through` and `horizon_end` as read,
-    undoing a service change or a horizon roll that committed meanwhile.)
+    (A whole-item put would also write back `card_version`, `cards_through`, `horizon_end`, `rating_sum` and
+    `review_count` as read, undoing a service change, a horizon roll or a review that committed meanwhile.)
     """
     actions = [ProviderItem.name.set(provider.name), ProviderItem.description.set(provider.description),
                ProviderItem.categories.set(provider.categories), ProviderItem.lat.set(provider.lat),

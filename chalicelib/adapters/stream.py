@@ -6,8 +6,9 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Mapping, Optional, TypeVar
 
 from chalicelib.adapters.bookings import booking_from_item
-from chalicelib.adapters.models import BlockItem, BookingItem, ProviderItem, ScheduleItem, ServiceItem
+from chalicelib.adapters.models import BlockItem, BookingItem, ProviderItem, ReviewItem, ScheduleItem, ServiceItem
 from chalicelib.adapters.providers import block_from_item, provider_from_item, service_from_item
+from chalicelib.adapters.reviews import review_from_item
 from chalicelib.domain import events
 from chalicelib.domain.schedule import WorkingHours
 from chalicelib.domain.timegrid import format_utc
@@ -43,6 +44,9 @@ def events_of(record: Mapping[str, Any]) -> List[events.Event]:
     if sort_key == "BOOKING":
         return list(events.changes_of_booking(_image(record, "OldImage", BookingItem, booking_from_item),
                                               _image(record, "NewImage", BookingItem, booking_from_item)))
+    if sort_key == ReviewItem.SORT_KEY:
+        return list(events.changes_of_review(_image(record, "OldImage", ReviewItem, review_from_item),
+                                             _image(record, "NewImage", ReviewItem, review_from_item)))
     if sort_key.startswith(BlockItem.PREFIX):
         return events.changes_of_block(_image(record, "OldImage", BlockItem, block_from_item),
                                        _image(record, "NewImage", BlockItem, block_from_item), _committed_at(record))

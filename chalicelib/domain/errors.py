@@ -139,6 +139,20 @@ class RequestInProgress(Conflict):
     code = "request_in_progress"
 
 
+class BookingNotReviewable(Conflict):
+    """The booking is not a confirmed one that has ended, so it cannot be reviewed (yet)."""
+
+    code = "booking_not_reviewable"
+    default_message = "only a confirmed booking that has ended can be reviewed"
+
+
+class AlreadyReviewed(Conflict):
+    """The booking has been reviewed already; a booking is reviewed once."""
+
+    code = "already_reviewed"
+    default_message = "this booking has been reviewed already; a booking is reviewed once"
+
+
 class IdempotencyKeyReused(DomainError):
     """This Idempotency-Key came with a different body."""
 

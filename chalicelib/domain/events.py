@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Literal, Optional, Union
 from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain import model
-from chalicelib.domain.views import block_view, booking_view, service_view
+from chalicelib.domain.views import block_view, booking_view, review_view, service_view
 
 CUSTOMER, OWNER, SYSTEM = "customer", "owner", "system"
 
@@ -29,10 +29,11 @@ SCHEDULE_CHANGED = "schedule.changed"
 SCHEDULE_SETTLED = "schedule.settled"
 SERVICE_CHANGED = "service.changed"
 PROFILE_CHANGED = "profile.changed"
+REVIEW_POSTED = "review.posted"
 
 #: The types the audit trail records (all but reminders, which change nothing).
 AUDITED_TYPES = (BOOKING_CREATED, BOOKING_CONFIRMED, BOOKING_DECLINED, BOOKING_CANCELED, BOOKING_RESCHEDULED,
-                 BLOCK_CREATED, BLOCK_DELETED, SCHEDULE_CHANGED, SERVICE_CHANGED, PROFILE_CHANGED)
+                 BLOCK_CREATED, BLOCK_DELETED, SCHEDULE_CHANGED, SERVICE_CHANGED, PROFILE_CHANGED, REVIEW_POSTED)
 
 
 class Actor(BaseModel):
@@ -122,9 +123,18 @@ class ProfileChanged(Event):
     type: Literal["profile.changed"] = PROFILE_CHANGED
 
 
+class ReviewPosted(Event):
+    """A customer reviewed a booking: the provider's rating and review count changed with it."""
+
+    type: Literal["review.posted"] = REVIEW_POSTED
+    booking_id: str
+    customer_id: str
+    rating: int
+
+
 AnyEvent = Union[BookingCreated, BookingConfirmed, BookingDeclined, BookingCanceled, BookingRescheduled,
                  BookingReminderDue, BlockCreated, BlockDeleted, ScheduleChanged, ScheduleSettled, ServiceChanged,
-                 ProfileChanged]
+                 ProfileChanged, ReviewPosted]
 
 
 def _version(number: int) -> str:
@@ -244,3 +254,12 @@ def changes_of_profile(before: Optional[model.Provider], after: Optional[model.P
     return [ProfileChanged(event_id=f"profile:{after.provider_id}:{_version(after.version)}", at=after.updated_at,
                            provider_id=after.provider_id, actor=_owner_or_system(after.changed_by),
                            before=old, after=new)]
+
+
+def changes_of_review(before: Optional[model.Review], after: Optional[model.Review]) -> List[ReviewPosted]:
+    """A review is written once and never changed or deleted: its creation is the one event."""
+    if before is not None or after is None:
+        return []
+    return [ReviewPosted(event_id=f"review:{after.booking_id}", at=after.created_at, provider_id=after.provider_id,
+                         actor=Actor(user_id=after.customer_id, role=CUSTOMER), booking_id=after.booking_id,
+                         customer_id=after.customer_id, rating=after.rating, after=review_view(after))]

@@ -131,6 +131,7 @@ Description = Annotated[str, Field(max_length=4000), AfterValidator(_text)]
 Address = Annotated[str, Field(max_length=300), AfterValidator(_text)]
 Note = Annotated[str, Field(max_length=1000), AfterValidator(_text)]
 Reason = Annotated[str, Field(max_length=500), AfterValidator(_text)]
+Comment = Annotated[str, Field(max_length=2000), AfterValidator(_text)]
 
 
 class BookingRules(Command):
@@ -274,6 +275,11 @@ class RescheduleBooking(Command):
     start: Instant
 
 
+class PostReview(Command):
+    rating: int = Field(ge=1, le=5, description="Whole stars, 1 to 5.")
+    comment: Optional[Comment] = None
+
+
 @dataclass(frozen=True)
 class Caller:
     """Who is asking: the verified token's subject and groups."""
@@ -361,6 +367,18 @@ class Booking:
     changed_by: Optional[str] = None
     # The start a reminder went out for: a reschedule to another start arms a new one.
     reminded_start: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Review:
+    """A customer's review of one booking (at most one per booking)."""
+
+    booking_id: str
+    provider_id: str
+    customer_id: str
+    rating: int
+    comment: Optional[str]
+    created_at: str
 
 
 @dataclass(frozen=True)

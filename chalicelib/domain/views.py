@@ -224,6 +224,21 @@ class BlockPage(View):
     next_cursor: Cursor
 
 
+# --- reviews ----------------------------------------------------------------------------------
+
+class Review(View):
+    booking_id: str
+    provider_id: str
+    rating: int = Field(ge=1, le=5)
+    comment: Optional[str]
+    created_at: UtcInstant
+
+
+class ReviewPage(View):
+    reviews: List[Review] = Field(description="Newest first.")
+    next_cursor: Cursor
+
+
 # --- views ------------------------------------------------------------------------------------
 
 def _service(service: model.Service) -> Service:
@@ -277,6 +292,14 @@ def block_view(block: model.Block) -> Dict[str, Any]:
     return Block(
         block_id=block.block_id, provider_id=block.provider_id, start=format_utc(block.start),
         end=format_utc(block.end), reason=block.reason, created_at=block.created_at,
+    ).model_dump()
+
+
+def review_view(review: model.Review) -> Dict[str, Any]:
+    """The public shape of a review (who wrote it is not shown)."""
+    return Review(
+        booking_id=review.booking_id, provider_id=review.provider_id, rating=review.rating, comment=review.comment,
+        created_at=review.created_at,
     ).model_dump()
 
 

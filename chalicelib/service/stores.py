@@ -1,6 +1,6 @@
 """Where the services find their repositories: the DynamoDB adapters, or in-memory fakes in unit tests.
 
-Services name a repository (`provider_store`, `booking_store`, `inbox_store`, ...) and call its
+Services name a repository (`provider_store`, `booking_store`, `review_store`, ...) and call its
 functions; the adapter module behind it is imported on first use, so importing a service costs no
 database library.
 """
@@ -11,11 +11,11 @@ from contextlib import contextmanager
 from typing import Any, Dict, Iterator
 
 _ADAPTERS = {"providers": "chalicelib.adapters.providers", "bookings": "chalicelib.adapters.bookings",
-             "slots": "chalicelib.adapters.slots", "feeds": "chalicelib.adapters.feeds",
-             "deliveries": "chalicelib.adapters.deliveries", "mail": "chalicelib.adapters.mail",
-             "push": "chalicelib.adapters.push", "directory": "chalicelib.adapters.directory",
-             "inbox": "chalicelib.adapters.inbox", "audit": "chalicelib.adapters.audit",
-             "search": "chalicelib.adapters.search"}
+             "slots": "chalicelib.adapters.slots", "reviews": "chalicelib.adapters.reviews",
+             "feeds": "chalicelib.adapters.feeds", "deliveries": "chalicelib.adapters.deliveries",
+             "mail": "chalicelib.adapters.mail", "push": "chalicelib.adapters.push",
+             "directory": "chalicelib.adapters.directory", "inbox": "chalicelib.adapters.inbox",
+             "audit": "chalicelib.adapters.audit", "search": "chalicelib.adapters.search"}
 _fakes: Dict[str, Any] = {}
 
 
@@ -33,6 +33,7 @@ class _Store:
 provider_store = _Store("providers")
 booking_store = _Store("bookings")
 slot_store = _Store("slots")
+review_store = _Store("reviews")
 feed_store = _Store("feeds")
 inbox_store = _Store("inbox")
 audit_store = _Store("audit")

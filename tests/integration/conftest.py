@@ -3,11 +3,19 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
+import urllib.error
+import urllib.request
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -65,6 +73,42 @@ def test_environment(search_engine):
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
         moto_patches.apply()
         yield
+
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextmanager
+def serialised_moto() -> Iterator[str]:
+    """A moto server on a free port, every request serialised as the local stack runs it (decision 3); its URL.
+
+    For tests that send requests from several threads at once: in-process moto is not thread-safe.
+    """
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "local.moto_server", "--port", str(port)], cwd=ROOT,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url + "/", timeout=1).close()
+                break
+            except urllib.error.HTTPError:
+                break  # answering at all is up
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("the moto server did not start", pytrace=False)
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 class FixedClock:

@@ -6,7 +6,7 @@ twice; an SES outage leaves the booking committed and the e-mail goes out once a
 record is parked in the dead-letter queue while the rest of its batch is handled, and the replay delivers
 it once it can be; the .ics read by an independent parser starts at the right UTC instant across a clock
 change and at an odd offset; reminders go out once, are re-armed by a move and never sent for a canceled
-booking; the audit trail of a booking is complete and in order.
+booking; the audit trail of a booking is complete and in order; a review is audited and tells nobody.
 """
 from __future__ import annotations
 
@@ -345,3 +345,33 @@ def test_a_reminder_goes_out_once_a_move_re_arms_it_and_a_cancel_disarms_it(clie
     assert "booking_reminder" not in types(client, dropped)
     reminders = [m for m in outbox.mails(kept.email) if m["Subject"].startswith("Reminder")]
     assert len(reminders) == 1
+
+
+def test_a_review_is_in_the_audit_trail_once_and_tells_nobody(client, make_user, fixed_clock, outbox):
+    # Given a confirmed booking that has ended, its notices delivered
+    shop = manual_shop(client, make_user)
+    customer = make_user()
+    status, booking, _ = book(client, shop, customer, "2026-12-03T10:00:00Z", "reviewed")
+    assert status == 201
+    bid = booking["booking_id"]
+    assert call(client, "POST", f"/v1/bookings/{bid}/confirm", shop["owner"])[0] == 200
+    outbox.drain()
+    before = (types(client, customer), types(client, shop["owner"]), len(outbox.mails()))
+    # When the customer reviews it
+    fixed_clock.now = datetime(2026, 12, 3, 11, 30, tzinfo=timezone.utc)
+    assert call(client, "POST", f"/v1/bookings/{bid}/review", customer, {"rating": 4, "comment": "Calm"})[0] == 201
+    outbox.drain()
+    # Then the owner's audit trail has it once, by the customer, with the review as it was posted
+    status, body, _ = call(client, "GET", f"/v1/providers/{shop['pid']}/audit?from=2026-12-03&to=2026-12-03",
+                           shop["owner"])
+    assert status == 200, body
+    posted = [e for e in body["events"] if e["type"] == "review.posted"]
+    assert len(posted) == 1, body["events"]
+    assert (posted[0]["event_id"], posted[0]["booking_id"], posted[0]["actor"]) == (
+        f"review:{bid}", bid, {"user_id": customer.sub, "role": "customer"})
+    assert posted[0]["before"] is None and posted[0]["after"] == {
+        "booking_id": bid, "provider_id": shop["pid"], "rating": 4, "comment": "Calm",
+        "created_at": "2026-12-03T11:30:00Z"}
+    # And nobody was notified of it; the rating's change of the profile is no event either
+    assert (types(client, customer), types(client, shop["owner"]), len(outbox.mails())) == before
+    assert not any(e["type"] == "profile.changed" and e["at"] == "2026-12-03T11:30:00Z" for e in body["events"])

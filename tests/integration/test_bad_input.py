@@ -128,6 +128,7 @@ BODY_ROUTES = {
     "cancel": ("POST", B + "/cancel", "customer", None, True),
     "reschedule": ("POST", B + "/reschedule", "customer", None, False),
     "decline": ("POST", B + "/decline", "owner", None, True),
+    "review": ("POST", B + "/review", "customer", None, False),
     "register-device": ("PUT", "/v1/me/devices/phone-1", "customer", None, False),
     "opt-in-sms": ("PUT", "/v1/me/sms", "customer", None, False),
 }
@@ -416,6 +417,13 @@ def hold_and_booking_cases():
     yield case("reschedule-unknown-field", "POST", B + "/reschedule", {"start": "2026-12-04T10:00:00Z", "end": "x"},
                "end", "unknown", who="customer")
     yield case("reschedule-start-null", "POST", B + "/reschedule", {"start": None}, "start", who="customer")
+    for name, body, field in [("rating-missing", {}, "rating"), ("rating-0", {"rating": 0}, "rating"),
+                              ("rating-6", {"rating": 6}, "rating"), ("rating-string", {"rating": "5"}, "rating"),
+                              ("rating-float", {"rating": 4.5}, "rating"), ("rating-bool", {"rating": True}, "rating"),
+                              ("comment-too-long", {"rating": 5, "comment": "x" * 2001}, "comment"),
+                              ("comment-control", {"rating": 5, "comment": "a\x00b"}, "comment"),
+                              ("unknown-field", {"rating": 5, "stars": 5}, "stars")]:
+        yield case(f"review-{name}", "POST", B + "/review", body, field, who="customer")
 
 
 @pytest.mark.parametrize("method,path,who,body,headers,words",
@@ -451,7 +459,7 @@ def query_cases():
     ]:
         yield case(f"availability-{name}", "GET", AVAILABILITY + query, None, *words, who=None)
     lists = {"me-bookings": ("/v1/me/bookings?", "customer"), "provider-bookings": (P + "/bookings?", "owner"),
-             "blocks": (P + "/blocks?", "owner")}
+             "blocks": (P + "/blocks?", "owner"), "reviews": (P + "/reviews?", None)}
     for list_name, (path, who) in lists.items():
         for name, query in [("0", "0"), ("101", "101"), ("abc", "abc"), ("negative", "-1"), ("float", "1.5"),
                             ("empty-ish", "%20"), ("superscript", "%C2%B2"), ("huge", "9" * 400), ("exp", "1e2")]:
@@ -598,6 +606,8 @@ ID_ROUTES = {
     "reschedule": ("POST", "/v1/bookings/{id}/reschedule", {"start": "2026-12-04T10:00:00Z"}, "customer"),
     "confirm": ("POST", "/v1/bookings/{id}/confirm", None, "owner"),
     "decline": ("POST", "/v1/bookings/{id}/decline", {}, "owner"),
+    "review": ("POST", "/v1/bookings/{id}/review", {"rating": 5}, "customer"),
+    "list-reviews": ("GET", "/v1/providers/{id}/reviews", None, None),
 }
 
 

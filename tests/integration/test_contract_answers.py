@@ -142,11 +142,31 @@ def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_
 
     # Confirm and decline by hand
     c.send("PATCH", P, owner, {"booking_rules": {"auto_confirm": False}}, expect=200, **ids)
+    decided = {}
     for start, action in (("2026-12-04T10:00:00Z", "confirm"), ("2026-12-04T12:00:00Z", "decline")):
         pending, _ = c.send("POST", "/v1/bookings", customer, {**ids, "start": start},
                             {"Idempotency-Key": f"story-{action}"}, expect=201)
         assert pending["status"] == "PENDING"
         c.send("POST", B + "/" + action, owner, expect=200, booking_id=pending["booking_id"])
+        decided[action] = {"booking_id": pending["booking_id"]}
+
+    # Reviews: not before the confirmed booking has ended, then once, by its customer only
+    R = B + "/review"
+    c.send("POST", R, customer, {"rating": 5}, expect=409, **decided["confirm"])
+    fixed_clock.now = fixed_clock.now.replace(day=4, hour=12)
+    c.send("POST", R, customer, {"rating": 5}, expect=409, **decided["decline"])
+    c.send("POST", R, customer, {"rating": 4.5}, expect=400, **decided["confirm"])
+    c.send("POST", R, expect=401, body={"rating": 5}, **decided["confirm"])
+    c.send("POST", R, stranger, {"rating": 1}, expect=404, **decided["confirm"])
+    c.send("POST", R, owner, {"rating": 5}, expect=403, **decided["confirm"])
+    c.send("POST", R, customer, {"rating": 5, "comment": "Calm."}, expect=201, **decided["confirm"])
+    c.send("POST", R, customer, {"rating": 1}, expect=409, **decided["confirm"])
+    reviews, _ = c.send("GET", P + "/reviews", query="limit=1", expect=200, **ids)
+    assert [r["rating"] for r in reviews["reviews"]] == [5]
+    c.send("GET", P + "/reviews", query="limit=0", expect=400, **ids)
+    c.send("GET", P + "/reviews", expect=404, provider_id="nobody")
+    profile, _ = c.send("GET", P, expect=200, **ids)
+    assert (profile["rating"], profile["review_count"]) == (5.0, 1)
     c.send("DELETE", P + "/services/{service_id}", owner, expect=204, **ids)
     c.send("DELETE", P + "/services/{service_id}", owner, expect=404, **ids)
 

@@ -8,7 +8,7 @@ from openapi_spec_validator import validate
 
 from tests.integration.conftest import call
 
-# The routes of the v1 contract built so far (reviews come later).
+# The routes of the v1 contract.
 CONTRACT = {
     ("GET", "/v1/health"), ("GET", "/v1/config"), ("GET", "/v1/categories"), ("GET", "/v1/openapi.json"),
     ("POST", "/v1/providers"), ("GET", "/v1/providers/{provider_id}"), ("PATCH", "/v1/providers/{provider_id}"),
@@ -27,6 +27,7 @@ CONTRACT = {
     ("GET", "/v1/bookings/{booking_id}/calendar.ics"), ("GET", "/v1/providers/{provider_id}/calendar-feed"),
     ("POST", "/v1/providers/{provider_id}/calendar-feed/rotate"), ("GET", "/v1/calendar-feeds/{provider_id}/{secret}"),
     ("GET", "/v1/providers/{provider_id}/audit"), ("GET", "/v1/me/notifications"),
+    ("POST", "/v1/bookings/{booking_id}/review"), ("GET", "/v1/providers/{provider_id}/reviews"),
     ("POST", "/v1/me/notifications/{notification_id}/read"),
     ("PUT", "/v1/me/devices/{device_id}"), ("DELETE", "/v1/me/devices/{device_id}"),
     ("PUT", "/v1/me/sms"), ("DELETE", "/v1/me/sms"), ("GET", "/v1/search"),
@@ -36,7 +37,7 @@ CALENDARS = {("GET", "/v1/bookings/{booking_id}/calendar.ics"), ("GET", "/v1/cal
 CONTRACT_ERROR_CODES = {
     "invalid_request", "unauthenticated", "forbidden", "not_found", "slot_unavailable", "hold_expired",
     "conflicts_with_bookings", "booking_not_modifiable", "cancel_window_closed", "request_in_progress",
-    "idempotency_key_reused", "try_again",
+    "booking_not_reviewable", "already_reviewed", "idempotency_key_reused", "try_again",
 }
 # Where a 409 can happen, and with which codes.
 CONFLICTS = {
@@ -48,6 +49,7 @@ CONFLICTS = {
                                                        "cancel_window_closed"},
     ("POST", "/v1/bookings/{booking_id}/confirm"): {"booking_not_modifiable"},
     ("POST", "/v1/bookings/{booking_id}/decline"): {"booking_not_modifiable"},
+    ("POST", "/v1/bookings/{booking_id}/review"): {"booking_not_reviewable", "already_reviewed"},
 }
 # The fields of each answer today; the document may add, never drop.
 ANSWER_FIELDS = {
@@ -67,6 +69,8 @@ ANSWER_FIELDS = {
     "Health": {"status"},
     "CategoryList": {"categories"},
     "CalendarFeed": {"url"},
+    "Review": {"booking_id", "provider_id", "rating", "comment", "created_at"},
+    "ReviewPage": {"reviews", "next_cursor"},
 }
 
 
@@ -199,7 +203,8 @@ def test_bodies(document):
     for action in ("cancel", "decline"):
         assert paths[f"/v1/bookings/{{booking_id}}/{action}"]["post"]["requestBody"]["required"] is False
     for path, method in (("/v1/providers", "post"), ("/v1/bookings", "post"), ("/v1/holds", "post"),
-                         ("/v1/bookings/{booking_id}/reschedule", "post")):
+                         ("/v1/bookings/{booking_id}/reschedule", "post"),
+                         ("/v1/bookings/{booking_id}/review", "post")):
         assert paths[path][method]["requestBody"]["required"] is True
     hours = paths["/v1/providers/{provider_id}/working-hours"]["put"]["requestBody"]
     name = hours["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
@@ -221,3 +226,19 @@ def test_calendar_files_are_text_calendar_and_the_feed_needs_no_token(document):
         answer = paths[path][method]["responses"]
         assert answer["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/CalendarFeed")
         assert {"401", "403", "404"} <= set(answer)
+
+
+def test_reviews_take_whole_stars_and_show_no_customer(document):
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    post = paths["/v1/bookings/{booking_id}/review"]["post"]
+    assert post["security"] and set(post["responses"]) == {"201", "400", "401", "403", "404", "409", "503"}
+    body = schemas[post["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]]
+    assert body["required"] == ["rating"] and body["additionalProperties"] is False
+    assert {k: body["properties"]["rating"][k] for k in ("type", "minimum", "maximum")} == {
+        "type": "integer", "minimum": 1, "maximum": 5}
+    assert {"type": "string", "maxLength": 2000} in body["properties"]["comment"]["anyOf"]
+    assert "customer_id" not in schemas["Review"]["properties"]
+    listing = paths["/v1/providers/{provider_id}/reviews"]["get"]
+    assert "security" not in listing and set(listing["responses"]) == {"200", "400", "404", "503"}
+    limit = next(p for p in listing["parameters"] if p["name"] == "limit")
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}

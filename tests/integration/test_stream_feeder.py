@@ -6,14 +6,8 @@ its stream) and its own dead-letter queue. The functions are tests/stream_functi
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
-from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional
 
 import boto3
@@ -26,39 +20,16 @@ from local import bootstrap
 from local.streams import SourceFeeder
 from stream_handlers.sources import StreamSource
 from tests import stream_functions
+from tests.integration.conftest import serialised_moto
 
-ROOT = Path(__file__).resolve().parents[2]
 FAST = (0.01, 0.02, 0.05)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
     """A serialised moto server, as the stack starts it."""
-    port = _free_port()
-    process = subprocess.Popen([sys.executable, "-m", "local.moto_server", "--port", str(port)], cwd=ROOT,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(url + "/", timeout=1).close()
-            break
-        except urllib.error.HTTPError:
-            break  # answering at all is up
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the moto server did not start", pytrace=False)
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with serialised_moto() as url:
+        yield url
 
 
 class Emulator:

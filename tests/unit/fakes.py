@@ -1,10 +1,11 @@
-"""In-memory fakes of the three repositories, for unit tests of the services (test code, not product code).
+"""In-memory fakes of the four repositories, for unit tests of the services (test code, not product code).
 
-`FakeProviders`, `FakeBookings` and `FakeSlots` have the function names, signatures and semantics of
-chalicelib/adapters/providers.py, bookings.py and slots.py, over one `FakeState` whose dicts are keyed like
-the table's items. A conditional write checks all its conditions first and writes nothing when one fails
-(all or nothing, as a transaction), then raises what the adapter raises (StaleRead, SlotUnavailable,
-HoldExpired, IdempotencyRace, ConflictsWithBookings, TryAgain). Slot rules come from the domain
+`FakeProviders`, `FakeBookings`, `FakeSlots` and `FakeReviews` have the function names, signatures and
+semantics of chalicelib/adapters/providers.py, bookings.py, slots.py and reviews.py, over one `FakeState` whose
+dicts are keyed like the table's items. A conditional write checks all its conditions first and writes nothing
+when one fails (all or nothing, as a transaction), then raises what the adapter raises (StaleRead,
+SlotUnavailable, HoldExpired, IdempotencyRace, ConflictsWithBookings, AlreadyReviewed, BookingNotReviewable,
+TryAgain). Slot rules come from the domain
 (`SlotState.bookable`), not re-implemented here.
 
 Every call of a repository function is recorded in `state.calls`. Faults, for tests:
@@ -22,12 +23,13 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 
 from chalicelib.domain.card import BookingCard
 from chalicelib.domain.errors import (
-    ConflictsWithBookings, HoldExpired, IdempotencyRace, InvalidRequest, SlotUnavailable, StaleRead, TryAgain)
+    AlreadyReviewed, BookingNotReviewable, ConflictsWithBookings, HoldExpired, IdempotencyRace, InvalidRequest,
+    NotFound, SlotUnavailable, StaleRead, TryAgain)
 from chalicelib.domain.idempotency import IdempotentAnswer
 from chalicelib.domain.notices import reminder_due
 from chalicelib.domain.model import (
-    ACTIVE_STATUSES, BLOCKED, BOOKED, FREE, HELD, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold, Provider, Service,
-    SlotState)
+    ACTIVE_STATUSES, BLOCKED, BOOKED, CONFIRMED, FREE, HELD, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking,
+    Hold, Provider, Review, Service, SlotState)
 from chalicelib.domain.schedule import WorkingHours
 from chalicelib.domain.sync import ScheduleState, slot_writes
 from chalicelib.domain.timegrid import format_utc, slot_starts
@@ -81,12 +83,15 @@ class FakeState:
         self.holds: Dict[str, Hold] = {}                               # HOLD#h
         self.bookings: Dict[str, Booking] = {}                         # BOOKING#b
         self.answers: Dict[Tuple[str, str], IdempotentAnswer] = {}     # IDEMPOTENCY#user#key
+        self.reviews: Dict[str, Review] = {}                           # BOOKING#b / REVIEW
+        self.rating_sums: Dict[str, int] = defaultdict(int)            # PROVIDER#p / PROFILE rating_sum
         self.calls: List[str] = []
         self._hooks: Dict[str, List[_Hook]] = defaultdict(list)
 
     def repositories(self) -> Dict[str, Any]:
         """The fakes to put behind the repository names: `stores.using(**state.repositories())`."""
-        return {"providers": FakeProviders(self), "bookings": FakeBookings(self), "slots": FakeSlots(self)}
+        return {"providers": FakeProviders(self), "bookings": FakeBookings(self), "slots": FakeSlots(self),
+                "reviews": FakeReviews(self)}
 
     # --- faults ---------------------------------------------------------------------------------
 
@@ -263,10 +268,12 @@ class FakeProviders:
                          now: Optional[datetime] = None) -> None:
         current = self.state.providers.get(after.provider_id)
         tx = _Transaction()
-        # The profile is put whole (every field as `after` has it), on condition of the version read.
+        # The profile's own fields as `after` has them, on condition of the version read; its rating and review
+        # count stay as they are now (the adapter updates fields, it does not put the item).
         same = current is not None and current.version == before.version and (
             card is None or current.card_version == before.card_version)
-        tx.require("profile", same, lambda: self.state.providers.__setitem__(after.provider_id, after))
+        tx.require("profile", same, lambda: self.state.providers.__setitem__(after.provider_id, dataclasses.replace(
+            after, rating=current.rating, review_count=current.review_count)))
         if zone_change is not None:
             version, days = zone_change
             schedule = self.state.schedules.get(after.provider_id)
@@ -608,3 +615,54 @@ class FakeSlots:
             for start in wrong:
                 chunk[start] = "flag" if chunk[start] == "create" else "create"
         raise TryAgain()
+
+
+class FakeReviews:
+    """chalicelib/adapters/reviews.py in memory: the review, the check of its booking and the provider's rating
+    sum and count, all or nothing."""
+
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    @_recorded
+    def post_review(self, review: Review) -> None:
+        tx = _Transaction()
+        booking = self.state.bookings.get(review.booking_id)
+        tx.require("booking", booking is not None and booking.status == CONFIRMED
+                   and booking.customer_id == review.customer_id and format_utc(booking.end) <= review.created_at)
+        tx.require("review", review.booking_id not in self.state.reviews,
+                   lambda: self.state.reviews.__setitem__(review.booking_id, review))
+
+        def add() -> None:
+            current = self.state.providers[review.provider_id]
+            self.state.rating_sums[review.provider_id] += review.rating
+            count = current.review_count + 1
+            self.state.providers[review.provider_id] = dataclasses.replace(
+                current, review_count=count, rating=round(self.state.rating_sums[review.provider_id] / count, 2))
+        tx.require("provider", review.provider_id in self.state.providers, add)
+        if tx.commit():
+            return
+        if "review" in tx.failed:
+            raise AlreadyReviewed()
+        if "booking" in tx.failed:
+            raise BookingNotReviewable("the booking changed meanwhile and can no longer be reviewed")
+        raise NotFound(f"no provider {review.provider_id}")
+
+    @_recorded
+    def get_review(self, booking_id: str) -> Optional[Review]:
+        return self.state.reviews.get(booking_id)
+
+    @_recorded
+    def list_reviews(self, provider_id: str, limit: int, cursor: Optional[str]
+                     ) -> Tuple[List[Review], Optional[str]]:
+        """Newest first by `<created_at>#<booking_id>`, read backwards from the cursor's key."""
+        def key(review: Review) -> str:
+            return f"{review.created_at}#{review.booking_id}"
+        before = None
+        if cursor:
+            if not cursor.startswith("reviews:"):
+                raise InvalidRequest("cursor: not a cursor from a previous answer; start again without it")
+            before = cursor[len("reviews:"):]
+        mine = sorted((r for r in self.state.reviews.values() if r.provider_id == provider_id), key=key, reverse=True)
+        read = [r for r in mine if before is None or key(r) < before][:limit]
+        return read, f"reviews:{key(read[-1])}" if len(read) == limit else None

@@ -29,12 +29,13 @@ def raw(sk: str, sequence: str = "100", name: str = "INSERT", **extra) -> dict:
 
 # --- matches ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("sk", ["BOOKING", "SCHEDULE", "PROFILE", "BLOCK#2026-12-01#b1", "SERVICE#s1"])
+@pytest.mark.parametrize("sk", ["BOOKING", "REVIEW", "SCHEDULE", "PROFILE", "BLOCK#2026-12-01#b1", "SERVICE#s1"])
 def test_the_entity_records_pass_the_entity_filter(sk):
     assert matches(event_record(raw(sk), ARN), [ENTITY_RECORDS])
 
 
-@pytest.mark.parametrize("sk", ["SLOT#2026-12-01T09:00", "CARD", "BOOKINGS", "BLOCK", "INBOX#1", "AUDIT#x", "booking"])
+@pytest.mark.parametrize("sk", ["SLOT#2026-12-01T09:00", "CARD", "BOOKINGS", "BLOCK", "INBOX#1", "AUDIT#x", "booking",
+                                "REVIEWS"])
 def test_other_records_do_not(sk):
     assert not matches(event_record(raw(sk), ARN), [ENTITY_RECORDS])
 
