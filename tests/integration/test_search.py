@@ -381,3 +381,25 @@ def test_days_laid_out_by_the_sync_job_after_an_hours_change_show_in_search(clie
     # Then the search finds the provider free on those days
     assert ids(search(client, customer, "q=patient&available_on=2026-12-02")) == [pid]
     assert ids(before) in ([], [pid])
+
+
+def test_a_review_shows_in_the_providers_rating_in_search(client, make_user, fixed_clock, indexer):
+    # Given a provider with a confirmed booking that has ended
+    owner = make_user(provider=True)
+    pid = new_provider(client, owner, "Reviewed Plumbing", LONDON[0], km_east(1))
+    customer = make_user()
+    service_id = call(client, "GET", f"/v1/providers/{pid}")[1]["services"][0]["service_id"]
+    status, booking, _ = call(client, "POST", "/v1/bookings", customer,
+                              {"provider_id": pid, "service_id": service_id, "start": "2026-12-01T10:00:00Z"},
+                              {"Idempotency-Key": "to-review"})
+    assert status == 201 and booking["status"] == "CONFIRMED", booking
+    indexer.drain()
+    assert search(client, customer, "q=reviewed")["results"][0]["review_count"] == 0
+    # When its customer reviews it after the visit
+    fixed_clock.now = fixed_clock.now.replace(hour=12)
+    status, body, _ = call(client, "POST", f"/v1/bookings/{booking['booking_id']}/review", customer, {"rating": 4})
+    assert status == 201, body
+    indexer.drain()
+    # Then search shows the rating and the count
+    result = search(client, customer, "q=reviewed")["results"][0]
+    assert (result["rating"], result["review_count"]) == (4.0, 1)
