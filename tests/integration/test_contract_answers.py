@@ -91,6 +91,19 @@ def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_
     assert slots["slots"]
     c.send("GET", P + "/availability", query="from=2026-12-02&to=2026-12-03", expect=400, **ids)
 
+    # Search, once the stream function has indexed the provider
+    from chalicelib.adapters import search as search_engine
+    from chalicelib.service.search import index_providers
+
+    index_providers([ids["provider_id"]])
+    search_engine.refresh()
+    found, _ = c.send("GET", "/v1/search", customer, query="category=massage&lat=51.5&lon=-0.1&sort=distance",
+                      expect=200)
+    assert [r["provider_id"] for r in found["results"]] == [ids["provider_id"]]
+    assert found["results"][0]["next_available"] and found["results"][0]["distance_km"] == 0
+    c.send("GET", "/v1/search", customer, query="sort=distance", expect=400)
+    c.send("GET", "/v1/search", expect=401)
+
     # A hold, a booking from it, its replay and a reused key
     hold, _ = c.send("POST", "/v1/holds", customer, {**ids, "start": "2026-12-02T10:00:00Z"}, expect=201)
     key = {"Idempotency-Key": "story-1"}
