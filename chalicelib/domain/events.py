@@ -209,8 +209,8 @@ def schedule_settled(provider_id: str, pending_before: List[str], pending_after:
     if not settled:
         return []
     remaining = sorted(pending_after)
-    return [ScheduleSettled(event_id=f"schedule:{provider_id}:{_version(version)}:settled:{settled[0]}:{len(remaining)}",
-                            at=at, provider_id=provider_id, actor=Actor(role=SYSTEM),
+    event_id = f"schedule:{provider_id}:{_version(version)}:settled:{settled[0]}:{len(remaining)}"
+    return [ScheduleSettled(event_id=event_id, at=at, provider_id=provider_id, actor=Actor(role=SYSTEM),
                             before={"pending": sorted(pending_before)}, after={"pending": remaining})]
 
 
