@@ -22,4 +22,4 @@ def test_a_small_search_benchmark_writes_sane_figures(tmp_path):
             assert row[side]["n"] > 0 and 0 < row[side]["p50_ms"] <= row[side]["p95_ms"]
         assert row["ratio_p50"] > 0
     assert result["overall"]["engine"]["n"] == 20 and result["overall"]["mean_results"] > 0
-    assert result["app_alone"]["n"] == 20 and result["app_alone"]["p50_ms"] > 0
+    assert result["app_alone"]["n"] >= 20 and result["app_alone"]["p50_ms"] > 0
