@@ -43,6 +43,10 @@ MAPPING: Dict[str, Any] = {
 }
 INDEX_SETTINGS = {"number_of_shards": 1, "refresh_interval": "1s"}
 TEXT_FIELDS = ["name^3", "service_names^2", "description"]
+# The writes of one write_documents() call go in one bulk request (the caller sizes its batch; the client
+# library would split it every 500), split only to stay within the smallest request size Amazon
+# OpenSearch Service takes (10 MiB).
+BULK_MAX_BYTES = 10 * 1024 * 1024
 
 _lock = threading.Lock()
 _client: Any = None
@@ -203,8 +207,8 @@ def write_documents(changes: Sequence[Tuple[str, Optional[Dict[str, Any]], int]]
             actions.append(action)
     if not actions:
         return 0
-    kept, failed = _call(helpers.bulk, client(), actions, raise_on_error=False, raise_on_exception=False,
-                         stats_only=False)
+    kept, failed = _call(helpers.bulk, client(), actions, chunk_size=len(actions), max_chunk_bytes=BULK_MAX_BYTES,
+                         raise_on_error=False, raise_on_exception=False, stats_only=False)
     real = [f for f in failed if not _superseded(f)]
     if real:
         raise RuntimeError(f"search index refused {len(real)} of {len(actions)} writes: {real[:3]}")

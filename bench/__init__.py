@@ -1,0 +1,1 @@
+"""Benchmarks that measure the app against its real dependencies, run by `make bench-*`."""
