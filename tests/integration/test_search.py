@@ -39,10 +39,10 @@ class Indexer:
 
 @pytest.fixture(autouse=True)
 def short_horizon(monkeypatch):
-    """Slots for 14 days, not 60: what these tests search lies within them, and laying out fewer is faster."""
+    """Slots for 8 days, not 60: what these tests search lies within them, and laying out fewer is faster."""
     from chalicelib.config import get_settings
 
-    monkeypatch.setenv("SLOT_HORIZON_DAYS", "14")
+    monkeypatch.setenv("SLOT_HORIZON_DAYS", "8")
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
