@@ -41,7 +41,6 @@ import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 from urllib.parse import urlencode
@@ -266,27 +265,6 @@ def generate(count: int, seed: int, now: datetime) -> Iterator[Tuple[str, Dict[s
 
 # --- the app's surroundings ----------------------------------------------------------------------
 
-def _serve_jwks() -> Tuple[str, ThreadingHTTPServer]:
-    """The emulated pool's public signing keys on a loopback port (in-process emulation serves no HTTP)."""
-    from moto.utilities.utils import load_resource
-
-    keys = json.dumps(load_resource("cognitoidp/resources/jwks-public.json")).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(keys)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}/jwks.json", server
-
-
 @contextmanager
 def app_environment(engine_url: str) -> Iterator[Dict[str, str]]:
     """The app's settings pointed at the engine, a user pool with one signed-in customer; all undone after.
@@ -301,7 +279,7 @@ def app_environment(engine_url: str) -> Iterator[Dict[str, str]]:
     from local import bootstrap
 
     saved = dict(os.environ)
-    jwks_url, jwks_server = _serve_jwks()
+    jwks_url, jwks_server = bootstrap.serve_jwks()
     try:
         os.environ.update({**ENVIRONMENT, "JWKS_URL": jwks_url, "SEARCH_ENDPOINT": engine_url,
                            "SEARCH_INDEX": ALIAS})

@@ -185,3 +185,28 @@ def sign_in(cognito_client, client_id: str, email: str, password: str) -> str:
     if "AuthenticationResult" not in response:
         raise RuntimeError(f"sign-in of {email} asked for a challenge: {response.get('ChallengeName')}")
     return response["AuthenticationResult"]["IdToken"]
+
+
+def serve_jwks():
+    """Publish in-process moto's pool signing keys on a loopback port (it serves no HTTP); (url, server)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from moto.utilities.utils import load_resource
+
+    keys = json.dumps(load_resource("cognitoidp/resources/jwks-public.json")).encode()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(keys)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/jwks.json", server

@@ -6,14 +6,12 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Iterator
 
@@ -22,7 +20,6 @@ import pytest
 import boto3
 from chalice.test import Client
 from moto import mock_aws
-from moto.utilities.utils import load_resource
 
 from chalicelib.adapters.table import create_table_request
 from chalicelib.service import clock
@@ -34,25 +31,6 @@ ENVIRONMENT = {
     "STAGE": "test", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
 }
-
-
-def _serve_jwks() -> str:
-    """In-process moto serves no HTTP: publish its pool signing keys on a loopback port instead."""
-    keys = json.dumps(load_resource("cognitoidp/resources/jwks-public.json")).encode()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(keys)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}/jwks.json"
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +46,7 @@ def search_engine():
 def test_environment(search_engine):
     """The environment the app reads (lazily, on first use), with AWS emulated in-process and fake credentials."""
     with pytest.MonkeyPatch.context() as patch:
-        for name, value in {**ENVIRONMENT, "JWKS_URL": _serve_jwks(), "SEARCH_ENDPOINT": search_engine.url}.items():
+        for name, value in {**ENVIRONMENT, "JWKS_URL": bootstrap.serve_jwks()[0], "SEARCH_ENDPOINT": search_engine.url}.items():
             patch.setenv(name, value)
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
         moto_patches.apply()
