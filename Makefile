@@ -1,6 +1,7 @@
 # The local stack and the tests, each in the project's own virtualenv (.venv).
 #   make run    the whole stack on this machine (STACK_ARGS="--no-seed --api-port 8001" to vary it)
-#   make test   every test under tests/ (PYTEST_ARGS="-m 'not e2e' -x" to narrow it)
+#   make test   every test under tests/, browsers included (PYTEST_ARGS="-m 'not e2e' -x" to narrow it);
+#               installs Debian's chromium first when it is missing
 #   make venv   just the virtualenv; reinstalls only when a requirements file changed
 #   make coldstart  import time of each Lambda entry point against `import boto3` (COLDSTART_ARGS="--runs 15")
 #   make mail   the e-mails the running stack's emulated SES took (MAIL_ARGS="--show 3", "--save DIR", "--endpoint URL")
@@ -25,7 +26,7 @@ REPLAY_ARGS ?=
 REINDEX_ARGS ?=
 BENCH_SEARCH_ARGS ?=
 
-.PHONY: run test venv coldstart mail replay reindex bench-search clean
+.PHONY: run test browser venv coldstart mail replay reindex bench-search clean
 
 venv: $(STAMP)
 
@@ -39,8 +40,11 @@ $(STAMP): requirements.txt requirements-dev.txt | $(VENV_PYTHON)
 run: venv
 	$(VENV_PYTHON) -m local.stack $(STACK_ARGS)
 
-test: venv
+test: venv browser
 	$(VENV_PYTHON) -m pytest tests $(PYTEST_ARGS)
+
+browser:
+	@bash scripts/install_chromium.sh
 
 coldstart: venv
 	$(VENV_PYTHON) -m scripts.cold_start $(COLDSTART_ARGS)

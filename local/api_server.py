@@ -25,6 +25,8 @@ from chalice import local
 from chalice.cli import create_local_server
 from chalice.cli.factory import CLIFactory
 
+from local import console
+
 ROOT = Path(__file__).resolve().parent.parent
 LISTEN_BACKLOG = 256
 CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
@@ -89,7 +91,37 @@ class ContractRequestHandler(local.ChaliceRequestHandler):
         if not re.fullmatch(r"[0-9]{1,12}", self.headers.get("content-length", "0").strip()):
             self.send_error(400)
             return
+        if self.path == "/console" or self.path.startswith(console.PREFIX):
+            self._serve_console()
+            return
         super()._generic_handle()
+
+    def _serve_console(self) -> None:
+        """The provider console's files, same-origin with the API, with its security headers."""
+        from chalicelib.config import get_settings
+        from chalicelib.domain.errors import MethodNotAllowed as NotThisMethod, NotFound
+
+        settings = get_settings()
+        headers = console.security_headers(console.cognito_origin(settings.aws_region, settings.aws_endpoint_url))
+        if self.command not in ("GET", "HEAD"):
+            error = NotThisMethod(f"the console's files take GET and HEAD, not {self.command[:16]}")
+            self._send_file_answer(405, *_refusal(error, {**headers, "Allow": "GET, HEAD"}))
+            return
+        status, file, place = console.resolve(self.path)
+        if status == 301:
+            self._send_file_answer(301, {**headers, "Location": place}, b"")
+        elif file is None:
+            self._send_file_answer(404, *_refusal(NotFound("no such page in the console"), headers))
+        else:
+            self._send_file_answer(200, {**headers, "Content-Type": console.content_type(file)}, file.read_bytes())
+
+    def _send_file_answer(self, code: int, headers: Dict[str, str], body: bytes) -> None:
+        self.send_response(code)
+        for name, value in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 

@@ -1,11 +1,11 @@
-"""End-to-end fixtures: the whole local stack as a subprocess, users in its Cognito, an HTTP client.
+"""Fixtures of the running local stack, for the e2e and browser tests (registered by tests/conftest.py).
 
     stack  -- session: `python -m local.stack --no-seed --quiet` on free ports; its addresses and ids
     users  -- factory: users(provider=False) -> a fresh signed-in Cognito user (email, sub, id_token,
               headers)
     api    -- session: api.get/post/put/patch/delete(path, user=None, json=None, headers=None)
 
-Every test in this folder is marked `e2e` (deselect with -m "not e2e").
+One stack serves the whole session: tests/e2e and tests/browser share it.
 """
 from __future__ import annotations
 
@@ -27,18 +27,10 @@ from requests.adapters import HTTPAdapter
 
 from local import bootstrap
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
+ROOT = Path(__file__).resolve().parents[1]
 STACK_START_TIMEOUT = 120.0
 STACK_STOP_TIMEOUT = 30.0
 TEST_PASSWORD = "E2e-pass-2026!"
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
-    # This hook sees the whole session's items: mark only those under this folder.
-    for item in items:
-        if HERE in Path(str(item.path)).resolve().parents:
-            item.add_marker(pytest.mark.e2e)
 
 
 def free_ports(count: int) -> List[int]:

@@ -1,0 +1,6 @@
+// The services section (to be written).
+import { h } from "../dom.js";
+
+export async function render(root) {
+  root.append(h("h1", {}, "services"));
+}
