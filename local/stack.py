@@ -495,6 +495,7 @@ class Stack:
             "==================== local stack is up ====================\n"
             f"  API:               {self.api_url}   (GET {self.api_url}/v1/health)\n"
             f"  settings:          GET {self.api_url}/v1/config\n"
+            f"  provider console:  {self.api_url}/console/   (sign in as the demo provider below)\n"
             f"  emulated AWS:      {self.aws_endpoint_url}   (region {REGION}, key/secret testing/testing)\n"
             f"  search engine:     {self.search_url}   (index alias {SEARCH_INDEX}; rebuild: make reindex "
             f"REINDEX_ARGS=\"--env-file {environment_shown}\")\n"
