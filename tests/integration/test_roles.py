@@ -34,7 +34,7 @@ CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}
 
 def request(client, method: str, path: str, token: Optional[str] = None, body: Any = None,
             headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
-    """One request; JSON answers parsed (others, e.g. text/calendar, as text). Never a 5xx."""
+    """One request; JSON answers parsed (others, e.g. text/calendar, as text). Never a 5xx, never CORS headers."""
     all_headers = {"Content-Type": "application/json"}
     if token is not None:
         all_headers["Authorization"] = f"Bearer {token}"
@@ -46,6 +46,8 @@ def request(client, method: str, path: str, token: Optional[str] = None, body: A
     except ValueError:
         data = response.body
     assert response.status_code < 500, f"{method} {path}: {response.status_code} {data}"
+    # The console is served from the API's origin: no answer invites a page of another origin to read it.
+    assert not [name for name in response.headers if name.lower().startswith("access-control-")], response.headers
     return response.status_code, data
 
 
