@@ -54,7 +54,8 @@ export function parsePrice(text, currency) {
   const value = String(text ?? "").trim();
   const match = /^(\d*)(?:\.(\d*))?$/.exec(value);
   if (!value || !match || (match[1] === "" && !match[2])) {
-    throw new Error(`Price: type a number such as ${example} (digits${digits ? ", and a dot before the decimals" : ""}).`);
+    const how = digits ? "digits, and a dot before the decimals" : "digits only";
+    throw new Error(`Price: type a number such as ${example} (${how}).`);
   }
   const whole = match[1] || "0";
   const fraction = match[2] || "";
