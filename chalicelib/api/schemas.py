@@ -63,6 +63,13 @@ class BlockQuery(Shape):
     cursor: Union[str, Absent] = Field(default=None, description="next_cursor of the page before.")
 
 
+class ProviderQuery(Shape):
+    """The page of the caller's providers."""
+
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
+    cursor: Union[str, Absent] = Field(default=None, description="next_cursor of the page before.")
+
+
 class ReviewQuery(Shape):
     """The page of a provider's reviews."""
 
@@ -94,6 +101,13 @@ class AvailabilityQuery(Shape):
     """Which service and which local dates (both inclusive, at most 31 days)."""
 
     service_id: str = Field(min_length=1)
+    from_: date = Field(alias="from", description="The first local date, YYYY-MM-DD.")
+    to: date = Field(description="The last local date, YYYY-MM-DD.")
+
+
+class HoldQuery(Shape):
+    """Which local dates (both inclusive, at most 31 days): holds that start on them."""
+
     from_: date = Field(alias="from", description="The first local date, YYYY-MM-DD.")
     to: date = Field(description="The last local date, YYYY-MM-DD.")
 

@@ -34,7 +34,7 @@ CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}
 
 def request(client, method: str, path: str, token: Optional[str] = None, body: Any = None,
             headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
-    """One request; JSON answers parsed (others, e.g. text/calendar, as text). Never a 5xx."""
+    """One request; JSON answers parsed (others, e.g. text/calendar, as text). Never a 5xx, never CORS headers."""
     all_headers = {"Content-Type": "application/json"}
     if token is not None:
         all_headers["Authorization"] = f"Bearer {token}"
@@ -46,6 +46,8 @@ def request(client, method: str, path: str, token: Optional[str] = None, body: A
     except ValueError:
         data = response.body
     assert response.status_code < 500, f"{method} {path}: {response.status_code} {data}"
+    # The console is served from the API's origin: no answer invites a page of another origin to read it.
+    assert not [name for name in response.headers if name.lower().startswith("access-control-")], response.headers
     return response.status_code, data
 
 
@@ -191,6 +193,7 @@ TABLE = [
     Row("GET", "/v1/categories", PUBLIC),
     Row("GET", "/v1/openapi.json", PUBLIC),
     Row("POST", "/v1/providers", PROVIDERS_GROUP_CREATES, body=lambda w: PROVIDER),
+    Row("GET", "/v1/me/providers", SIGNED_IN),
     Row("GET", P, PUBLIC),
     Row("PATCH", P, OWNER_ONLY, body=lambda w: {"description": "calm"}),
     Row("GET", P + "/working-hours", OWNER_ONLY),
@@ -202,6 +205,7 @@ TABLE = [
     Row("POST", P + "/blocks", OWNER_CREATES, body=World.block_body),
     Row("DELETE", P + "/blocks/{block_id}", OWNER_DELETES),
     Row("GET", P + "/bookings", OWNER_ONLY),
+    Row("GET", P + "/holds", OWNER_ONLY, query="?from=2026-12-02&to=2026-12-03"),
     Row("GET", P + "/availability", PUBLIC, query=AVAILABILITY),
     Row("POST", "/v1/holds", SIGNED_IN_CREATES, body=World.hold_or_booking_body),
     Row("DELETE", "/v1/holds/{hold_id}", ONLY_ITS_HOLDER),
@@ -284,6 +288,24 @@ def test_what_each_role_sees_of_a_booking(world):
     assert status == 403, data  # the owner of one provider is a stranger to another
     status, data = world.call("GET", f"/v1/providers/{world.other_pid}/bookings", "other_provider")
     assert status == 200 and world.bid not in {b["booking_id"] for b in data["bookings"]}, data
+
+
+def test_only_the_owner_sees_the_customers_holds_and_not_who_holds_them(world):
+    hold_id = world.fresh_hold()
+    path = f"/v1/providers/{world.pid}/holds?from=2026-12-02&to=2026-12-31"
+    status, data = world.call("GET", path, "owner")
+    assert status == 200 and hold_id in {h["hold_id"] for h in data["holds"]}, data
+    assert world.users["customer"].sub not in json.dumps(data)
+    for role in ("customer", "other_customer", "other_provider"):
+        assert world.call("GET", path, role)[0] == 403
+
+
+def test_each_role_lists_only_the_providers_it_owns(world):
+    def listed(role):
+        return [p["provider_id"] for p in world.call("GET", "/v1/me/providers?limit=100", role)[1]["providers"]]
+    assert listed("customer") == listed("other_customer") == []
+    assert world.pid in listed("owner") and world.other_pid not in listed("owner")
+    assert world.other_pid in listed("other_provider") and world.pid not in listed("other_provider")
 
 
 # ---- tokens ---------------------------------------------------------------------------------------------

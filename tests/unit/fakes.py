@@ -302,6 +302,14 @@ class FakeProviders:
             self.state.providers[provider_id] = dataclasses.replace(current, horizon_end=horizon_end)
 
     @_recorded
+    def list_owned_provider_ids(self, owner_id: str, limit: int, cursor: Optional[str]
+                                ) -> Tuple[List[str], Optional[str]]:
+        """By `<created_at>#<provider_id>`, the owner's index partition (gsi2 `OWNER#<owner_id>`)."""
+        mine = [p for p in self.state.providers.values() if p.owner_id == owner_id]
+        page, next_cursor = _page(mine, lambda p: f"{p.created_at}#{p.provider_id}", limit, cursor, "gsi2")
+        return [p.provider_id for p in page], next_cursor
+
+    @_recorded
     def iter_provider_ids(self) -> Iterator[str]:
         return iter(sorted(self.state.providers))
 
@@ -570,6 +578,11 @@ class FakeSlots:
     @_recorded
     def query_slots(self, provider_id: str, start: datetime, end: datetime) -> List[SlotState]:
         return [row for _, row in self.state.rows_between(provider_id, start, end) if isinstance(row, SlotState)]
+
+    @_recorded
+    def query_held_slots(self, provider_id: str, start: datetime, end: datetime) -> List[SlotState]:
+        return [row for _, row in self.state.rows_between(provider_id, start, end)
+                if isinstance(row, SlotState) and row.status == HELD]
 
     @_recorded
     def read_availability(self, provider_id: str, start: datetime, end: datetime
