@@ -7,6 +7,8 @@
   header), a known path with another method 405 `method_not_allowed` with `Allow` (chalice: 405 in its own
   shape, or 501 in HTML for methods http.server has no handler for), a malformed request 400. None of them
   repeats anything the caller sent.
+- No CORS: the routes have none (the console is served from the API's origin), so OPTIONS is a method like
+  any other a path does not take, 405 (chalice would answer it 200 itself, as a preflight).
 
 The deployed API answers these from API Gateway; its gateway responses get the same shape with the infra.
 """
@@ -29,7 +31,6 @@ from local import console
 
 ROOT = Path(__file__).resolve().parent.parent
 LISTEN_BACKLOG = 256
-CORS_HEADERS = {"Access-Control-Allow-Origin": "*"}
 
 
 def _refusal(error, headers: Optional[Dict[str, str]] = None):
@@ -37,7 +38,7 @@ def _refusal(error, headers: Optional[Dict[str, str]] = None):
     from chalicelib.api.http import error_response
 
     answer = error_response(error, headers)
-    return {**answer.headers, **CORS_HEADERS}, json.dumps(answer.body).encode()
+    return dict(answer.headers), json.dumps(answer.body).encode()
 
 
 class NoSuchRoute(local.LocalGatewayException):
@@ -69,8 +70,8 @@ class ContractGateway(local.LocalGateway):
         except ValueError:
             raise NoSuchRoute() from None
         methods = self._app_object.routes[event["requestContext"]["resourcePath"]]
-        if method != "OPTIONS" and method not in methods:
-            raise MethodNotAllowed(method, ", ".join([*methods, "OPTIONS"]))
+        if method not in methods:
+            raise MethodNotAllowed(method, ", ".join(methods))
         return event
 
 

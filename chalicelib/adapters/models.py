@@ -88,7 +88,8 @@ def provider_pk(provider_id: str) -> str:
 
 
 class ProviderItem(_Item):
-    """A provider's public profile and rules (PROVIDER#id / PROFILE); GSI1 lists all providers."""
+    """A provider's public profile and rules (PROVIDER#id / PROFILE); GSI1 lists all providers, GSI2 (sparse)
+    an owner's providers by creation."""
 
     provider_id = UnicodeAttribute()
     owner_id = UnicodeAttribute()
@@ -119,13 +120,24 @@ class ProviderItem(_Item):
     changed_by = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
     by_list = Gsi1()
+    by_owner = Gsi2()
 
     LIST_PK = "PROVIDERS"
 
     @classmethod
     def key(cls, provider_id: str) -> Tuple[str, str]:
         return provider_pk(provider_id), "PROFILE"
+
+    @classmethod
+    def owner_partition(cls, owner_id: str) -> str:
+        return f"OWNER#{owner_id}"
+
+    @classmethod
+    def owner_sort_key(cls, created_at: str, provider_id: str) -> str:
+        return f"{created_at}#{provider_id}"
 
 
 class ScheduleItem(_Item):

@@ -10,6 +10,7 @@ from pynamodb.exceptions import DoesNotExist, UpdateError
 from chalicelib.adapters import dynamo
 from chalicelib.adapters.models import BlockItem, CardItem, ProviderItem, ScheduleItem, ServiceItem
 from chalicelib.adapters.pagination import decode_cursor, read_page
+from chalicelib.adapters.table import GSI2
 from chalicelib.adapters.transaction import Transaction, TransactionFailed
 from chalicelib.domain.card import BookingCard
 from chalicelib.domain.errors import StaleRead
@@ -51,8 +52,9 @@ def _provider_item(provider: Provider) -> ProviderItem:
         address=provider.address, timezone=provider.timezone, rating_sum=0, review_count=0,
         horizon_end=provider.horizon_end, created_at=provider.created_at,
         updated_at=provider.updated_at, version=provider.version, card_version=provider.card_version,
-        cards_through=provider.cards_through, changed_by=provider.changed_by, gsi1pk=ProviderItem.LIST_PK, gsi1sk=provider.provider_id,
-        **provider.rules.model_dump())
+        cards_through=provider.cards_through, changed_by=provider.changed_by, gsi1pk=ProviderItem.LIST_PK,
+        gsi1sk=provider.provider_id, gsi2pk=ProviderItem.owner_partition(provider.owner_id),
+        gsi2sk=ProviderItem.owner_sort_key(provider.created_at, provider.provider_id), **provider.rules.model_dump())
 
 
 def get_provider(provider_id: str) -> Optional[Provider]:
@@ -193,6 +195,14 @@ def set_horizon_end(provider_id: str, horizon_end: str) -> None:
     except UpdateError as error:
         if error.cause_response_code != CONDITION_FAILED:
             raise
+
+
+def list_owned_provider_ids(owner_id: str, limit: int, cursor: Optional[str]) -> Tuple[List[str], Optional[str]]:
+    """A page of the ids of the providers a user owns, oldest first (the index only names them)."""
+    partition = ProviderItem.owner_partition(owner_id)
+    result = ProviderItem.by_owner.query(partition, limit=limit, attributes_to_get=["provider_id"],
+                                         last_evaluated_key=decode_cursor(cursor, GSI2, partition))
+    return read_page(result, lambda item: item.provider_id, cursor, GSI2)
 
 
 def iter_provider_ids() -> Iterator[str]:

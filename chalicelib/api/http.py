@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Tuple, Type, TypeVar
 
-from chalice import Blueprint, CORSConfig, Response
+from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.adapters.tokens import verify_id_token
@@ -46,8 +46,6 @@ def status_of(kind: Type[DomainError]) -> int:
 DEFAULT_PAGE, MAX_PAGE = 20, 100
 JSON = "application/json"
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-CORS = CORSConfig(allow_origin="*", allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
-                  expose_headers=["Idempotent-Replayed", "Retry-After"], max_age=600)
 # Chalice refuses content types a route does not list before the handler runs (415, not the contract's
 # error body); take them all, "*/*" included, and parse JSON.
 CONTENT_TYPES = ["application/json", "text/plain", "application/x-www-form-urlencoded",
@@ -121,7 +119,8 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
                 return error_response(error)
             return result if isinstance(result, Response) else respond(result, status, content_type=content_type)
 
-        bp.route(path, methods=[method], cors=CORS, content_types=CONTENT_TYPES)(view)
+        # No CORS: the provider console is served from the API's own origin, and no other origin may call it.
+        bp.route(path, methods=[method], content_types=CONTENT_TYPES)(view)
         return handler
 
     return register

@@ -1,10 +1,10 @@
-"""Provider routes: profile, working hours, services, blocks, bookings list, availability."""
+"""Provider routes: profile, the caller's providers, working hours, services, blocks, bookings list, availability."""
 from __future__ import annotations
 
 from chalice import Blueprint
 
 from chalicelib.api.http import json_body, page_limit, parse, query, route, time_query
-from chalicelib.api.schemas import AvailabilityQuery, BlockQuery, BookingQuery, WorkingHoursInput
+from chalicelib.api.schemas import AvailabilityQuery, BlockQuery, BookingQuery, ProviderQuery, WorkingHoursInput
 from chalicelib.domain.errors import ConflictsWithBookings, Forbidden, SlotUnavailable
 from chalicelib.domain.model import CreateBlock, CreateProvider, CreateService, PatchProvider, PatchService
 from chalicelib.domain.views import (
@@ -12,6 +12,7 @@ from chalicelib.domain.views import (
     Block,
     BlockPage,
     BookingPage,
+    ProviderPage,
     ProviderProfile,
     Service,
     WorkingHours,
@@ -26,6 +27,12 @@ P = "/v1/providers/{provider_id}"
        response=ProviderProfile, raises=(Forbidden,))
 def create_provider(caller):
     return providers.create_provider(caller, parse(CreateProvider, bp.current_request))
+
+
+@route(bp, "/v1/me/providers", "GET", "My providers, oldest first", query=ProviderQuery, response=ProviderPage)
+def my_providers(caller):
+    request = bp.current_request
+    return providers.list_mine(caller, page_limit(request), query(request, "cursor"))
 
 
 @route(bp, P, "GET", "A provider's public profile", auth=False, response=ProviderProfile)

@@ -63,6 +63,13 @@ class BlockQuery(Shape):
     cursor: Union[str, Absent] = Field(default=None, description="next_cursor of the page before.")
 
 
+class ProviderQuery(Shape):
+    """The page of the caller's providers."""
+
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
+    cursor: Union[str, Absent] = Field(default=None, description="next_cursor of the page before.")
+
+
 class ReviewQuery(Shape):
     """The page of a provider's reviews."""
 

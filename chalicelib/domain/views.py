@@ -125,6 +125,11 @@ class ProviderProfile(View):
     updated_at: UtcInstant
 
 
+class ProviderPage(View):
+    providers: List[ProviderProfile] = Field(description="Oldest first.")
+    next_cursor: Cursor
+
+
 # --- time -------------------------------------------------------------------------------------
 
 class Slot(View):

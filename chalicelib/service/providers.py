@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.card import card_dates, card_of
@@ -46,6 +46,13 @@ def create_provider(caller: Caller, command: CreateProvider) -> Dict[str, Any]:
 def get_profile(provider_id: str) -> Dict[str, Any]:
     """The public profile with active services (one read)."""
     return provider_view(*provider_and_services(provider_id))
+
+
+def list_mine(caller: Caller, limit: int, cursor: Optional[str]) -> Dict[str, Any]:
+    """The providers the caller owns, oldest first, each as its public profile (read from the table, not the index)."""
+    provider_ids, next_cursor = provider_store.list_owned_provider_ids(caller.user_id, limit, cursor)
+    found = (provider_store.get_provider_with_services(provider_id) for provider_id in provider_ids)
+    return {"providers": [provider_view(*pair) for pair in found if pair is not None], "next_cursor": next_cursor}
 
 
 def _changes(before: Provider, command: PatchProvider) -> Dict[str, Any]:

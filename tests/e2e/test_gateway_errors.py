@@ -32,11 +32,25 @@ def test_an_unknown_path_is_404_not_found(stack):
 
 
 def test_an_unknown_method_is_405_method_not_allowed_with_allow(stack):
-    for method in ("DELETE", "FOO"):
+    for method in ("DELETE", "FOO", "OPTIONS"):
         response = requests.request(method, stack.api_url + "/v1/health", timeout=30)
         assert response.status_code == 405, response.text
-        assert response.headers["Allow"] == "GET, OPTIONS"
+        assert response.headers["Allow"] == "GET"
         assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_no_answer_allows_another_origin(stack):
+    """The console is served from the API's origin; a preflight from another is refused like any other method."""
+    origin = {"Origin": "https://elsewhere.example"}
+    preflight = requests.options(stack.api_url + "/v1/bookings", timeout=30, headers={
+        **origin, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"})
+    assert preflight.status_code == 405 and preflight.headers["Allow"] == "POST", preflight.text
+    answers = [preflight] + [requests.request(method, stack.api_url + path, headers=origin, timeout=30)
+                             for method, path in (("GET", "/v1/health"), ("GET", "/v1/me/bookings"),
+                                                  ("GET", "/v1/no-such-thing"), ("DELETE", "/v1/health"))]
+    assert [a.status_code for a in answers] == [405, 200, 401, 404, 405]
+    for answer in answers:
+        assert not [name for name in answer.headers if name.lower().startswith("access-control-")], answer.headers
 
 
 def test_no_answer_repeats_the_credential(stack):

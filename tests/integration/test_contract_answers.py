@@ -72,6 +72,11 @@ def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_
     c.send("POST", "/v1/providers", customer, {"name": "x", "categories": ["massage"],
                                                "location": {"lat": 0, "lon": 0}, "timezone": "UTC"}, expect=403)
     c.send("PATCH", P, owner, {"description": "Quiet rooms"}, expect=200, **ids)
+    mine, _ = c.send("GET", "/v1/me/providers", owner, query="limit=1", expect=200)
+    assert [p["provider_id"] for p in mine["providers"]] == [ids["provider_id"]]
+    c.send("GET", "/v1/me/providers", customer, expect=200)
+    c.send("GET", "/v1/me/providers", owner, query="limit=0", expect=400)
+    c.send("GET", "/v1/me/providers", expect=401)
     c.send("PUT", P + "/working-hours", owner, {"weekly": WEEK, "overrides": [
         {"date": "2026-12-24", "intervals": []}, {"date": "2026-12-05", "intervals": [
             {"start": "10:00", "end": "12:00"}, {"start": "13:00", "end": "24:00"}]}]}, expect=200, **ids)

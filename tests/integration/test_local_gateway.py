@@ -65,9 +65,10 @@ def test_an_unknown_path_is_404_not_found(server):
 
 
 def test_a_known_path_with_another_method_is_405_with_allow(server):
-    cases = {("DELETE", "/v1/health"): "GET, OPTIONS", ("PUT", "/v1/bookings"): "POST, OPTIONS",
-             ("POST", "/v1/providers/p1"): "GET, PATCH, OPTIONS", ("TRACE", "/v1/health"): "GET, OPTIONS",
-             ("FOO", "/v1/me/bookings"): "GET, OPTIONS", ("CONNECT", "/v1/health"): "GET, OPTIONS"}
+    cases = {("DELETE", "/v1/health"): "GET", ("PUT", "/v1/bookings"): "POST",
+             ("POST", "/v1/providers/p1"): "GET, PATCH", ("TRACE", "/v1/health"): "GET",
+             ("FOO", "/v1/me/bookings"): "GET", ("CONNECT", "/v1/health"): "GET",
+             ("OPTIONS", "/v1/health"): "GET", ("OPTIONS", "/v1/providers/p1"): "GET, PATCH"}
     for (method, path), allow in cases.items():
         response = requests.request(method, url(server, path), timeout=10)
         assert response.status_code == 405, (method, path, response.status_code, response.text)
@@ -76,11 +77,31 @@ def test_a_known_path_with_another_method_is_405_with_allow(server):
         assert error["code"] == "method_not_allowed" and error["message"], error
 
 
+def test_a_preflight_is_405_and_no_answer_allows_another_origin(server, make_user):
+    """The console is served from the API's origin: no answer, the gateway's or the app's, invites another."""
+    preflight = {"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "authorization, content-type"}
+    response = requests.options(url(server, "/v1/bookings"), headers=preflight, timeout=10)
+    assert response.status_code == 405 and response.headers["Allow"] == "POST", response.text
+    assert error_of(response)["code"] == "method_not_allowed"
+    customer = make_user()
+    origin = {"Origin": "https://elsewhere.example"}
+    answers = [response]
+    for method, path, headers in (("GET", "/v1/health", {}), ("GET", "/v1/me/bookings", customer.headers),
+                                  ("GET", "/v1/me/bookings", {}), ("POST", "/v1/holds", customer.headers),
+                                  ("GET", "/v1/nope", {}), ("DELETE", "/v1/health", {}),
+                                  ("OPTIONS", "/v1/nope", {}), ("OPTIONS", "/v1/providers/p1/bookings", {})):
+        answers.append(requests.request(method, url(server, path), headers={**origin, **headers}, timeout=10))
+    assert [a.status_code for a in answers] == [405, 200, 200, 401, 400, 404, 405, 404, 405]
+    for answer in answers:
+        assert not [name for name in answer.headers if name.lower().startswith("access-control-")], answer.headers
+
+
 def test_head_gets_headers_and_no_body_and_the_connection_stays_usable(server):
     with requests.Session() as session:
         response = session.head(url(server, "/v1/health"), timeout=10)
         assert response.status_code == 405 and response.content == b""
-        assert response.headers["Allow"] == "GET, OPTIONS"
+        assert response.headers["Allow"] == "GET"
         assert session.get(url(server, "/v1/health"), timeout=10).json() == {"status": "ok"}
 
 

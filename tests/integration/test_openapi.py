@@ -71,6 +71,7 @@ ANSWER_FIELDS = {
     "CalendarFeed": {"url"},
     "Review": {"booking_id", "provider_id", "rating", "comment", "created_at"},
     "ReviewPage": {"reviews", "next_cursor"},
+    "ProviderPage": {"providers", "next_cursor"},
 }
 
 
@@ -92,8 +93,7 @@ def test_the_document_lists_exactly_the_routes_that_exist(client):
     status, document, _ = call(client, "GET", "/v1/openapi.json")
     assert status == 200 and document["openapi"].startswith("3.1")
     documented = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
-    served = {(method, path) for path, methods in app.app.routes.items() for method in methods
-              if method != "OPTIONS"}
+    served = {(method, path) for path, methods in app.app.routes.items() for method in methods}
     assert documented == served
     assert CONTRACT <= served
 
@@ -242,3 +242,15 @@ def test_reviews_take_whole_stars_and_show_no_customer(document):
     assert "security" not in listing and set(listing["responses"]) == {"200", "400", "404", "503"}
     limit = next(p for p in listing["parameters"] if p["name"] == "limit")
     assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+
+
+def test_my_providers_is_a_signed_in_page_of_profiles(document):
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    listing = paths["/v1/me/providers"]["get"]
+    assert listing["security"] and set(listing["responses"]) == {"200", "400", "401", "503"}
+    answer = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schemas[answer]["required"]) == {"providers", "next_cursor"}
+    assert schemas[answer]["properties"]["providers"]["items"] == {"$ref": "#/components/schemas/ProviderProfile"}
+    query = {p["name"]: p for p in listing["parameters"]}
+    assert set(query) == {"limit", "cursor"} and not any(p["required"] for p in query.values())
+    assert query["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}

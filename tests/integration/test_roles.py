@@ -34,7 +34,7 @@ CODES = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}
 
 def request(client, method: str, path: str, token: Optional[str] = None, body: Any = None,
             headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
-    """One request; JSON answers parsed (others, e.g. text/calendar, as text). Never a 5xx."""
+    """One request; JSON answers parsed (others, e.g. text/calendar, as text). Never a 5xx, never CORS headers."""
     all_headers = {"Content-Type": "application/json"}
     if token is not None:
         all_headers["Authorization"] = f"Bearer {token}"
@@ -46,6 +46,8 @@ def request(client, method: str, path: str, token: Optional[str] = None, body: A
     except ValueError:
         data = response.body
     assert response.status_code < 500, f"{method} {path}: {response.status_code} {data}"
+    # The console is served from the API's origin: no answer invites a page of another origin to read it.
+    assert not [name for name in response.headers if name.lower().startswith("access-control-")], response.headers
     return response.status_code, data
 
 
@@ -191,6 +193,7 @@ TABLE = [
     Row("GET", "/v1/categories", PUBLIC),
     Row("GET", "/v1/openapi.json", PUBLIC),
     Row("POST", "/v1/providers", PROVIDERS_GROUP_CREATES, body=lambda w: PROVIDER),
+    Row("GET", "/v1/me/providers", SIGNED_IN),
     Row("GET", P, PUBLIC),
     Row("PATCH", P, OWNER_ONLY, body=lambda w: {"description": "calm"}),
     Row("GET", P + "/working-hours", OWNER_ONLY),
@@ -284,6 +287,14 @@ def test_what_each_role_sees_of_a_booking(world):
     assert status == 403, data  # the owner of one provider is a stranger to another
     status, data = world.call("GET", f"/v1/providers/{world.other_pid}/bookings", "other_provider")
     assert status == 200 and world.bid not in {b["booking_id"] for b in data["bookings"]}, data
+
+
+def test_each_role_lists_only_the_providers_it_owns(world):
+    def listed(role):
+        return [p["provider_id"] for p in world.call("GET", "/v1/me/providers?limit=100", role)[1]["providers"]]
+    assert listed("customer") == listed("other_customer") == []
+    assert world.pid in listed("owner") and world.other_pid not in listed("owner")
+    assert world.other_pid in listed("other_provider") and world.pid not in listed("other_provider")
 
 
 # ---- tokens ---------------------------------------------------------------------------------------------

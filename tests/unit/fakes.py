@@ -302,6 +302,14 @@ class FakeProviders:
             self.state.providers[provider_id] = dataclasses.replace(current, horizon_end=horizon_end)
 
     @_recorded
+    def list_owned_provider_ids(self, owner_id: str, limit: int, cursor: Optional[str]
+                                ) -> Tuple[List[str], Optional[str]]:
+        """By `<created_at>#<provider_id>`, the owner's index partition (gsi2 `OWNER#<owner_id>`)."""
+        mine = [p for p in self.state.providers.values() if p.owner_id == owner_id]
+        page, next_cursor = _page(mine, lambda p: f"{p.created_at}#{p.provider_id}", limit, cursor, "gsi2")
+        return [p.provider_id for p in page], next_cursor
+
+    @_recorded
     def iter_provider_ids(self) -> Iterator[str]:
         return iter(sorted(self.state.providers))
 
