@@ -112,8 +112,10 @@ def console(request, browser, stack: Stack):
         page = context.new_page()
         errors: List[str] = []
         page.on("pageerror", lambda exc: errors.append(f"uncaught: {exc}"))
+        # Chromium logs every 4xx/5xx answer as a console error ("Failed to load resource: ..."); the API's
+        # refusals are expected answers the page shows, not script errors.
         page.on("console", lambda msg: errors.append(f"console.{msg.type}: {msg.text}")
-                if msg.type == "error" else None)
+                if msg.type == "error" and not msg.text.startswith("Failed to load resource:") else None)
         session = Console(page=page, context=context, base_url=stack.api_url, errors=errors)
         opened.append(session)
         if user is not None:
