@@ -99,11 +99,13 @@ def table_connection() -> TableConnection:
     return _table
 
 
-def query_range(partition: str, low: str, high: str) -> Iterator[Dict[str, Any]]:
-    """Every item (raw attributes) of a partition whose sort key is in [low, high], strongly consistent."""
+def query_range(partition: str, low: str, high: str, filter_condition: Any = None) -> Iterator[Dict[str, Any]]:
+    """Every item (raw attributes) of a partition whose sort key is in [low, high], strongly consistent; with a
+    filter, only those it keeps (DynamoDB reads the whole range all the same, but sends back less)."""
     from pynamodb.expressions.operand import Path
 
-    return _query_all(partition, Path("sk").between(low, high), consistent_read=True)
+    return _query_all(partition, Path("sk").between(low, high), consistent_read=True,
+                      filter_condition=filter_condition)
 
 
 def query_prefix(partition: str, prefix: str) -> Iterator[Dict[str, Any]]:
@@ -113,11 +115,12 @@ def query_prefix(partition: str, prefix: str) -> Iterator[Dict[str, Any]]:
     return _query_all(partition, Path("sk").startswith(prefix), consistent_read=False)
 
 
-def _query_all(partition: str, condition: Any, consistent_read: bool) -> Iterator[Dict[str, Any]]:
+def _query_all(partition: str, condition: Any, consistent_read: bool,
+               filter_condition: Any = None) -> Iterator[Dict[str, Any]]:
     start_key = None
     while True:
-        page = table_connection().query(partition, range_key_condition=condition, consistent_read=consistent_read,
-                                        exclusive_start_key=start_key)
+        page = table_connection().query(partition, range_key_condition=condition, filter_condition=filter_condition,
+                                        consistent_read=consistent_read, exclusive_start_key=start_key)
         yield from page.get("Items", [])
         start_key = page.get("LastEvaluatedKey")
         if not start_key:

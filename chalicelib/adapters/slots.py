@@ -44,6 +44,14 @@ def query_slots(provider_id: str, start: datetime, end: datetime) -> List[SlotSt
             if not CardItem.is_card_key(raw["sk"]["S"])]
 
 
+def query_held_slots(provider_id: str, start: datetime, end: datetime) -> List[SlotState]:
+    """The HELD slot items of the provider whose start is in [start, end), lapsed or not: one strongly consistent
+    Query of the range, filtered by status (cards have none)."""
+    pk, low, high = _range(provider_id, start, end)
+    return [_state(SlotItem.from_raw_data(raw))
+            for raw in dynamo.query_range(pk, low, high, filter_condition=SlotItem.status == HELD)]
+
+
 def read_availability(provider_id: str, start: datetime, end: datetime
                       ) -> Tuple[List[Tuple[date, BookingCard]], List[SlotState]]:
     """The cards and the slots of the provider in [start, end): one strongly consistent Query."""

@@ -1,10 +1,18 @@
-"""Provider routes: profile, the caller's providers, working hours, services, blocks, bookings list, availability."""
+"""Provider routes: profile, the caller's providers, working hours, services, blocks, bookings and holds lists,
+availability."""
 from __future__ import annotations
 
 from chalice import Blueprint
 
 from chalicelib.api.http import json_body, page_limit, parse, query, route, time_query
-from chalicelib.api.schemas import AvailabilityQuery, BlockQuery, BookingQuery, ProviderQuery, WorkingHoursInput
+from chalicelib.api.schemas import (
+    AvailabilityQuery,
+    BlockQuery,
+    BookingQuery,
+    HoldQuery,
+    ProviderQuery,
+    WorkingHoursInput,
+)
 from chalicelib.domain.errors import ConflictsWithBookings, Forbidden, SlotUnavailable
 from chalicelib.domain.model import CreateBlock, CreateProvider, CreateService, PatchProvider, PatchService
 from chalicelib.domain.views import (
@@ -12,12 +20,13 @@ from chalicelib.domain.views import (
     Block,
     BlockPage,
     BookingPage,
+    ProviderHolds,
     ProviderPage,
     ProviderProfile,
     Service,
     WorkingHours,
 )
-from chalicelib.service import availability, blocks, bookings, catalog, providers, schedule
+from chalicelib.service import availability, blocks, bookings, catalog, holds, providers, schedule
 
 bp = Blueprint(__name__)
 P = "/v1/providers/{provider_id}"
@@ -97,6 +106,13 @@ def provider_bookings(caller, provider_id):
     request = bp.current_request
     return bookings.list_for_provider(caller, provider_id, query(request, "status"), time_query(request, "from"),
                                       time_query(request, "to"), page_limit(request), query(request, "cursor"))
+
+
+@route(bp, P + "/holds", "GET", "Customers' live holds on the provider's time", query=HoldQuery,
+       response=ProviderHolds, raises=(Forbidden,))
+def provider_holds(caller, provider_id):
+    request = bp.current_request
+    return holds.list_for_provider(caller, provider_id, time_query(request, "from"), time_query(request, "to"))
 
 
 @route(bp, P + "/availability", "GET", "Free start times", auth=False, query=AvailabilityQuery,

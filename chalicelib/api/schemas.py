@@ -105,6 +105,13 @@ class AvailabilityQuery(Shape):
     to: date = Field(description="The last local date, YYYY-MM-DD.")
 
 
+class HoldQuery(Shape):
+    """Which local dates (both inclusive, at most 31 days): holds that start on them."""
+
+    from_: date = Field(alias="from", description="The first local date, YYYY-MM-DD.")
+    to: date = Field(description="The last local date, YYYY-MM-DD.")
+
+
 class IdempotencyHeaders(Shape):
     key: str = Field(alias="Idempotency-Key", min_length=1, max_length=255,
                      description="One key per booking attempt; a retry with the same key and body replays the answer.")

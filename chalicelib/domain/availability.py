@@ -1,9 +1,10 @@
-"""Where a booking fits: runs of consecutive bookable 15-minute slots."""
+"""Where a booking fits: runs of consecutive bookable 15-minute slots; and the time live holds take."""
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Iterable, List
+from datetime import datetime, timezone
+from typing import Dict, Iterable, List
 
+from chalicelib.domain.model import HELD, HeldTime, SlotState
 from chalicelib.domain.timegrid import SLOT, SLOT_MINUTES
 
 
@@ -31,3 +32,19 @@ def fitting_starts(bookable: Iterable[datetime], span: int) -> List[datetime]:
             fitting.append(starts[index])
     fitting.reverse()
     return fitting
+
+
+def live_holds(slots: Iterable[SlotState], now_epoch: int) -> List[HeldTime]:
+    """The holds whose slots are HELD and not lapsed at now_epoch, each spanning its slots, sorted by start."""
+    found: Dict[str, HeldTime] = {}
+    for slot in slots:
+        if slot.status != HELD or slot.hold_id is None or (slot.hold_expires or 0) <= now_epoch:
+            continue
+        expires = datetime.fromtimestamp(slot.hold_expires, timezone.utc)
+        held = found.get(slot.hold_id)
+        if held is None:
+            found[slot.hold_id] = HeldTime(slot.hold_id, slot.start, slot.start + SLOT, expires)
+        else:
+            found[slot.hold_id] = HeldTime(slot.hold_id, min(held.start, slot.start),
+                                           max(held.end, slot.start + SLOT), min(held.expires_at, expires))
+    return sorted(found.values(), key=lambda held: (held.start, held.hold_id))

@@ -348,6 +348,16 @@ class Hold:
 
 
 @dataclass(frozen=True)
+class HeldTime:
+    """The time a live hold takes as its slots say: from its first slot's start to its last slot's end."""
+
+    hold_id: str
+    start: datetime
+    end: datetime  # the service's buffer included
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
 class Booking:
     booking_id: str
     status: str

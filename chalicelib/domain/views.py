@@ -194,6 +194,22 @@ class Hold(View):
     expires_at: UtcInstant
 
 
+class ProviderHold(View):
+    """A customer's hold on the provider's time, as its owner sees it: who holds it is not shown."""
+
+    hold_id: str
+    start: UtcInstant
+    end: UtcInstant = Field(description="The end of the time held: the service's buffer included.")
+    local_start: LocalInstant
+    expires_at: UtcInstant = Field(description="When the hold lapses; unless booked by then, the time is free again.")
+
+
+class ProviderHolds(View):
+    provider_id: str
+    timezone: str
+    holds: List[ProviderHold] = Field(description="The live holds starting on the dates asked for, by start.")
+
+
 class Booking(View):
     booking_id: str
     status: BookingStatus
@@ -289,6 +305,14 @@ def hold_view(hold: model.Hold) -> Dict[str, Any]:
     return Hold(
         hold_id=hold.hold_id, provider_id=hold.provider_id, service_id=hold.service_id,
         start=format_utc(hold.start), end=format_utc(hold.end), expires_at=format_utc(hold.expires_at),
+    ).model_dump()
+
+
+def held_time_view(held: model.HeldTime, tz: ZoneInfo) -> Dict[str, Any]:
+    """The owner's view of a live hold: its time on the provider's clock, not its customer."""
+    return ProviderHold(
+        hold_id=held.hold_id, start=format_utc(held.start), end=format_utc(held.end),
+        local_start=format_local(held.start, tz), expires_at=format_utc(held.expires_at),
     ).model_dump()
 
 

@@ -1,8 +1,8 @@
 """Free times a customer can book: one DynamoDB Query per lookup."""
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
-from typing import Any, Dict, Optional
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Dict, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.availability import fitting_starts, slots_needed
@@ -36,13 +36,7 @@ def get_availability(provider_id: str, service_id: Optional[str], date_from: Opt
         raise InvalidRequest("service_id: required, the service to find times for")
     if len(service_id) > 64:
         raise NotFound(f"no service {service_id[:64]}…")
-    if not date_from or not date_to:
-        raise InvalidRequest("from and to: required, local dates like 2026-12-01")
-    first, last = parse_date(date_from, "from"), parse_date(date_to, "to")
-    if last < first:
-        raise InvalidRequest("to: must not be before from")
-    if (last - first).days + 1 > MAX_RANGE_DAYS:
-        raise InvalidRequest(f"from/to: at most {MAX_RANGE_DAYS} days at once")
+    first, last = local_date_range(date_from, date_to)
     now = clock.now()
     low = datetime.combine(first, time(), timezone.utc) - EARLIEST_OFFSET
     high = datetime.combine(last + timedelta(days=1), time(), timezone.utc) + LATEST_OFFSET + LONGEST_SPAN
@@ -66,6 +60,18 @@ def get_availability(provider_id: str, service_id: Optional[str], date_from: Opt
             if start <= s < end and s >= earliest and local_date(s, tz) <= min(last, last_day)
         ],
     }
+
+
+def local_date_range(date_from: Optional[str], date_to: Optional[str]) -> Tuple[date, date]:
+    """The local dates `from` to `to` of a query (both required and included, at most 31 days); 400 naming them."""
+    if not date_from or not date_to:
+        raise InvalidRequest("from and to: required, local dates like 2026-12-01")
+    first, last = parse_date(date_from, "from"), parse_date(date_to, "to")
+    if last < first:
+        raise InvalidRequest("to: must not be before from")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise InvalidRequest(f"from/to: at most {MAX_RANGE_DAYS} days at once")
+    return first, last
 
 
 def _card_from_profile(provider_id: str) -> BookingCard:

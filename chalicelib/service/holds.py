@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any, Dict
+from typing import Any, Dict, Optional
+from zoneinfo import ZoneInfo
 
+from chalicelib.domain.availability import live_holds
 from chalicelib.domain.errors import NotFound, StaleRead
 from chalicelib.domain.model import HELD, HOLD_RELEASED, HOLD_USED, Caller, Hold, PlaceHold
-from chalicelib.domain.timegrid import format_utc
-from chalicelib.domain.views import hold_view
+from chalicelib.domain.timegrid import format_utc, local_day_bounds
+from chalicelib.domain.views import held_time_view, hold_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock, timing
+from chalicelib.service.access import owned_provider
+from chalicelib.service.availability import LONGEST_SPAN, local_date_range
 from chalicelib.service.catalog import bookable
 from chalicelib.service.stores import booking_store, slot_store
 
@@ -27,6 +31,21 @@ def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:
     logger.info("Hold placed", provider_id=hold.provider_id, hold_id=hold.hold_id)
     count("HoldPlaced")
     return hold_view(hold)
+
+
+def list_for_provider(caller: Caller, provider_id: str, date_from: Optional[str],
+                      date_to: Optional[str]) -> Dict[str, Any]:
+    """The customers' live holds starting on the provider's local dates from..to, by start, for its owner."""
+    provider = owned_provider(caller, provider_id)
+    first, last = local_date_range(date_from, date_to)
+    tz = ZoneInfo(provider.timezone)
+    start, end = local_day_bounds(first, tz)[0], local_day_bounds(last, tz)[1]
+    # A hold spans at most the longest service with its buffer: reading that much more on either side finds
+    # every slot of the holds that start in the range, and the first slot of those that start before it.
+    slots = slot_store.query_held_slots(provider_id, start - LONGEST_SPAN, end + LONGEST_SPAN)
+    held = [h for h in live_holds(slots, int(clock.now().timestamp())) if start <= h.start < end]
+    return {"provider_id": provider_id, "timezone": provider.timezone,
+            "holds": [held_time_view(h, tz) for h in held]}
 
 
 def _release(hold: Hold) -> None:

@@ -594,6 +594,7 @@ ID_ROUTES = {
     "delete-block/provider": ("DELETE", "/v1/providers/{id}/blocks/some-block", None, "owner"),
     "delete-block/block": ("DELETE", P + "/blocks/{id}", None, "owner"),
     "provider-bookings": ("GET", "/v1/providers/{id}/bookings", None, "owner"),
+    "provider-holds": ("GET", "/v1/providers/{id}/holds?from=2026-12-02&to=2026-12-02", None, "owner"),
     "availability": ("GET", "/v1/providers/{id}/availability?service_id={sid}&from=2026-12-02&to=2026-12-02",
                      None, None),
     "availability/service": ("GET", P + "/availability?service_id={id}&from=2026-12-02&to=2026-12-02", None, None),

@@ -156,6 +156,10 @@ def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_
     c.send("POST", B + "/cancel", customer, expect=200, **b)
     c.send("POST", B + "/confirm", owner, expect=409, **b)
     other_hold, _ = c.send("POST", "/v1/holds", customer, {**ids, "start": "2026-12-03T14:00:00Z"}, expect=201)
+    held, _ = c.send("GET", P + "/holds", owner, query="from=2026-12-03&to=2026-12-03", expect=200, **ids)
+    assert [h["hold_id"] for h in held["holds"]] == [other_hold["hold_id"]]
+    c.send("GET", P + "/holds", stranger, query="from=2026-12-03&to=2026-12-03", expect=403, **ids)
+    c.send("GET", P + "/holds", owner, query="from=2026-12-03", expect=400, **ids)
     c.send("DELETE", "/v1/holds/{hold_id}", customer, expect=204, hold_id=other_hold["hold_id"])
 
     # Confirm and decline by hand

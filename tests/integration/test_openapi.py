@@ -72,6 +72,8 @@ ANSWER_FIELDS = {
     "Review": {"booking_id", "provider_id", "rating", "comment", "created_at"},
     "ReviewPage": {"reviews", "next_cursor"},
     "ProviderPage": {"providers", "next_cursor"},
+    "ProviderHolds": {"provider_id", "timezone", "holds"},
+    "ProviderHold": {"hold_id", "start", "end", "local_start", "expires_at"},
 }
 
 
@@ -254,3 +256,14 @@ def test_my_providers_is_a_signed_in_page_of_profiles(document):
     query = {p["name"]: p for p in listing["parameters"]}
     assert set(query) == {"limit", "cursor"} and not any(p["required"] for p in query.values())
     assert query["limit"]["schema"] == {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}
+
+
+def test_the_providers_holds_are_for_its_owner_by_local_dates_and_show_no_customer(document):
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    listing = paths["/v1/providers/{provider_id}/holds"]["get"]
+    assert listing["security"] and set(listing["responses"]) == {"200", "400", "401", "403", "404", "503"}
+    query = {p["name"]: p for p in listing["parameters"] if p["in"] == "query"}
+    assert set(query) == {"from", "to"} and all(p["required"] for p in query.values())
+    assert query["from"]["schema"] == query["to"]["schema"] == {"type": "string", "format": "date"}
+    assert set(schemas["ProviderHold"]["required"]) == ANSWER_FIELDS["ProviderHold"]
+    assert "customer_id" not in schemas["ProviderHold"]["properties"]

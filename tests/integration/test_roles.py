@@ -205,6 +205,7 @@ TABLE = [
     Row("POST", P + "/blocks", OWNER_CREATES, body=World.block_body),
     Row("DELETE", P + "/blocks/{block_id}", OWNER_DELETES),
     Row("GET", P + "/bookings", OWNER_ONLY),
+    Row("GET", P + "/holds", OWNER_ONLY, query="?from=2026-12-02&to=2026-12-03"),
     Row("GET", P + "/availability", PUBLIC, query=AVAILABILITY),
     Row("POST", "/v1/holds", SIGNED_IN_CREATES, body=World.hold_or_booking_body),
     Row("DELETE", "/v1/holds/{hold_id}", ONLY_ITS_HOLDER),
@@ -287,6 +288,16 @@ def test_what_each_role_sees_of_a_booking(world):
     assert status == 403, data  # the owner of one provider is a stranger to another
     status, data = world.call("GET", f"/v1/providers/{world.other_pid}/bookings", "other_provider")
     assert status == 200 and world.bid not in {b["booking_id"] for b in data["bookings"]}, data
+
+
+def test_only_the_owner_sees_the_customers_holds_and_not_who_holds_them(world):
+    hold_id = world.fresh_hold()
+    path = f"/v1/providers/{world.pid}/holds?from=2026-12-02&to=2026-12-31"
+    status, data = world.call("GET", path, "owner")
+    assert status == 200 and hold_id in {h["hold_id"] for h in data["holds"]}, data
+    assert world.users["customer"].sub not in json.dumps(data)
+    for role in ("customer", "other_customer", "other_provider"):
+        assert world.call("GET", path, role)[0] == 403
 
 
 def test_each_role_lists_only_the_providers_it_owns(world):

@@ -580,6 +580,11 @@ class FakeSlots:
         return [row for _, row in self.state.rows_between(provider_id, start, end) if isinstance(row, SlotState)]
 
     @_recorded
+    def query_held_slots(self, provider_id: str, start: datetime, end: datetime) -> List[SlotState]:
+        return [row for _, row in self.state.rows_between(provider_id, start, end)
+                if isinstance(row, SlotState) and row.status == HELD]
+
+    @_recorded
     def read_availability(self, provider_id: str, start: datetime, end: datetime
                           ) -> Tuple[List[Tuple[date, BookingCard]], List[SlotState]]:
         cards, states = [], []

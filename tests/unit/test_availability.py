@@ -1,4 +1,4 @@
-"""Fitting a service into runs of consecutive bookable slots."""
+"""Fitting a service into runs of consecutive bookable slots; the time live holds take."""
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.domain.availability import fitting_starts, slots_needed
+from chalicelib.domain.availability import fitting_starts, live_holds, slots_needed
+from chalicelib.domain.model import BOOKED, FREE, HELD, HeldTime, SlotState
 from chalicelib.domain.schedule import WEEKDAYS, Interval, WorkingHours, working_slots
 from chalicelib.domain.timegrid import SLOT
 
@@ -105,3 +106,27 @@ def test_fitting_starts_ignores_the_zone_the_instants_are_written_in(quarters, s
 
     assert fitting_starts(mixed, span) == fitting_starts(at(*quarters), span)
 
+
+
+def held(quarter: int, hold_id: str, expires: int, status: str = HELD) -> SlotState:
+    return SlotState(start=NINE + quarter * SLOT, status=status, in_hours=True, hold_id=hold_id, hold_expires=expires)
+
+
+def test_live_holds_span_their_slots_from_the_first_start_to_the_last_end_by_start():
+    now = int(NINE.timestamp())
+    slots = [held(6, "b", now + 60), held(4, "b", now + 60), held(5, "b", now + 60),  # any order
+             held(0, "a", now + 300), held(1, "a", now + 300),
+             SlotState(start=NINE + 2 * SLOT, status=FREE, in_hours=True),
+             SlotState(start=NINE + 3 * SLOT, status=BOOKED, in_hours=True, booking_id="x")]
+    expires = [datetime.fromtimestamp(now + s, UTC) for s in (300, 60)]
+    assert live_holds(slots, now) == [HeldTime("a", NINE, NINE + 2 * SLOT, expires[0]),
+                                      HeldTime("b", NINE + 4 * SLOT, NINE + 7 * SLOT, expires[1])]
+
+
+def test_a_hold_is_not_live_from_its_expiry_on():
+    now = int(NINE.timestamp())
+    # Lapsed exactly now (a slot is bookable again from its expiry), lapsed before, still live
+    slots = [held(0, "now", now), held(1, "before", now - 1), held(2, "live", now + 1)]
+    assert [h.hold_id for h in live_holds(slots, now)] == ["live"]
+    # A slot whose status moved on (booked with the hold) is no longer the hold's, whatever it kept
+    assert live_holds([held(0, "used", now + 60, status=BOOKED)], now) == []
