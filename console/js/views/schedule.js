@@ -57,7 +57,8 @@ function spanText(start, end, tz) {
 function spanLabel(start, end, tz) {
   const text = spanText(start, end, tz);
   const endsLater = localDate(end, tz) !== localDate(start, tz) && !text.endsWith("24:00");
-  return endsLater ? `${instantLabel(start, tz)} – ${instantLabel(end, tz)}` : `${dayLabel(localDate(start, tz))}, ${text}`;
+  if (endsLater) return `${instantLabel(start, tz)} – ${instantLabel(end, tz)}`;
+  return `${dayLabel(localDate(start, tz))}, ${text}`;
 }
 
 /** A closing time typed as 00:00 means midnight at the end of the day. */
@@ -117,8 +118,13 @@ function intervalEditor(list, labels, changed) {
     const n = index + 1;
     const opens = h("input", { type: "time", step: 900, value: iv.start, "aria-label": labels.opens(n) });
     const closes = h("input", { type: "time", step: 900, value: iv.end, "aria-label": labels.closes(n) });
-    opens.addEventListener("input", () => { iv.start = opens.value; opens.removeAttribute("aria-invalid"); changed(); });
-    closes.addEventListener("input", () => { iv.end = closes.value; closes.removeAttribute("aria-invalid"); changed(); });
+    const edited = (input, key) => () => {
+      iv[key] = input.value;
+      input.removeAttribute("aria-invalid");
+      changed();
+    };
+    opens.addEventListener("input", edited(opens, "start"));
+    closes.addEventListener("input", edited(closes, "end"));
     const remove = h("button", { type: "button", class: "secondary", "aria-label": labels.remove(n) }, "Remove");
     remove.addEventListener("click", () => {
       list.splice(index, 1);
@@ -148,11 +154,19 @@ export async function render(root, ctx) {
   const provider = ctx.provider;
   const tz = provider.timezone;
   const base = `/v1/providers/${encodeURIComponent(provider.provider_id)}`;
-  const serviceNames = new Map((provider.services || []).map((s) => [s.service_id, s.name]));
+  let serviceNames = new Map((provider.services || []).map((s) => [s.service_id, s.name]));
+  let servicesReloaded = false;
 
   // What the server holds; the week view draws from these.
+  // Without the stored hours the editor would save over them: a failure here is the page's (with "Try again").
   let hours = await api("GET", `${base}/working-hours`);
-  let blocks = await allPages(`${base}/blocks`, "blocks");
+  let blocks = [];
+  let blocksProblem = null;
+  try {
+    blocks = await allPages(`${base}/blocks`, "blocks");
+  } catch (err) {
+    blocksProblem = new Error(`Blocked time could not be read: ${err.message}`);
+  }
   let week = { monday: weekStart(today(tz)), bookings: [], holds: [], problems: [] };
   let weekLoads = 0;
 
@@ -180,6 +194,17 @@ export async function render(root, ctx) {
       api("GET", `${base}/holds`, { query: { from, to } }),
     ]);
     const problems = [];
+    if (bookings.status === "fulfilled" && !servicesReloaded
+        && bookings.value.some((b) => !serviceNames.has(b.service_id))) {
+      // A service added since the profile was read (in another tab, say): read the profile once more.
+      servicesReloaded = true;
+      try {
+        const fresh = await ctx.reloadProvider();
+        if (fresh) serviceNames = new Map((fresh.services || []).map((s) => [s.service_id, s.name]));
+      } catch {
+        // The names stay as they were; the bookings are still shown.
+      }
+    }
     if (bookings.status === "rejected") problems.push(`Bookings could not be read: ${bookings.reason.message}`);
     if (holds.status === "rejected") problems.push(`Holds could not be read: ${holds.reason.message}`);
     return {
@@ -239,11 +264,13 @@ export async function render(root, ctx) {
       },
       h("h3", {}, dayLabel(date), isToday ? " · Today" : ""),
       open ? null : h("p", { class: "day-note" }, "Closed"),
-      entries.length ? h("ul", { class: "entries" }, entries.map((e) => h("li", { class: e.className }, e.text))) : null,
+      entries.length ? h("ul", { class: "entries" }, entries.map((e) => h("li", { class: e.className }, e.text)))
+        : null,
       open && !taken ? h("p", { class: "day-note" }, "Nothing booked") : null));
     }
     replace(days, boxes);
-    if (week.problems.length) weekStatus.error(new Error(week.problems.join(" ")));
+    const problems = blocksProblem ? [...week.problems, blocksProblem.message] : week.problems;
+    if (problems.length) weekStatus.error(new Error(problems.join(" ")));
     else weekStatus.clear();
   }
 
@@ -259,6 +286,8 @@ export async function render(root, ctx) {
       week = loaded;
       if (freshBlocks) {
         blocks = freshBlocks;
+        blocksProblem = null;
+        listStatus.clear();
         drawBlockList();
       }
       drawWeek();
@@ -422,6 +451,7 @@ export async function render(root, ctx) {
     copyStatus.clear();
     overrideStatus.clear();
     busy(save, saveStatus, async () => {
+      saveStatus.el.textContent = "Saving…"; // laying out the slots of new hours can take some seconds
       try {
         hours = await api("PUT", `${base}/working-hours`, { body: toDocument(draft) });
       } catch (err) {
@@ -510,8 +540,11 @@ export async function render(root, ctx) {
       blockReason.value = "";
       try {
         blocks = await allPages(`${base}/blocks`, "blocks");
+        blocksProblem = null;
+        listStatus.clear();
       } catch (err) {
-        listStatus.error(err);
+        blocksProblem = new Error(`Blocked time could not be read: ${err.message}`);
+        listStatus.error(blocksProblem);
       }
       drawBlockList();
       drawWeek();
@@ -549,6 +582,7 @@ export async function render(root, ctx) {
   drawWeek();
   drawOverrides();
   drawBlockList();
+  if (blocksProblem) listStatus.error(blocksProblem);
 
   const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   const offset = formatOffset(offsetMinutes(Date.now(), tz));
