@@ -25,7 +25,7 @@ PHONE = {"width": 390, "height": 844}
 # Chromium's background services would call Google's hosts; this machine's network refuses them.
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--disable-dev-shm-usage"]
+                 "--disable-dev-shm-usage", "--lang=en-GB"]
 EXPECT_TIMEOUT_MS = 15_000
 
 

@@ -53,3 +53,13 @@ def test_no_script_parses_text_as_html_or_code():
     for page in console.ROOT.rglob("*.html"):
         text = page.read_text()
         assert "<script>" not in text and " style=" not in text and " onclick=" not in text, page.name
+
+
+def test_the_stylesheet_is_balanced():
+    # An unclosed block (e.g. an @media left open by a merge) silently swallows every rule after it.
+    for sheet in console.ROOT.rglob("*.css"):
+        depth = 0
+        for char in sheet.read_text():
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            assert depth >= 0, f"{sheet.name}: a '}}' closes nothing"
+        assert depth == 0, f"{sheet.name}: {depth} block(s) left open"
