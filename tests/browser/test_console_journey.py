@@ -7,35 +7,18 @@ a wrong instant in the API or a wrong label on the page.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
+from tests.browser.clock import Clock, day_label, long_day_label
 from tests.e2e.helpers import expect as answered
 from tests.e2e.helpers import key
 
 TZ_NAME = "Asia/Kathmandu"
-TZ = ZoneInfo(TZ_NAME)
+CLOCK = Clock(TZ_NAME)
+local_today, utc = CLOCK.today, CLOCK.utc
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def local_today() -> date:
-    return datetime.now(TZ).date()
-
-
-def utc(day: date, hhmm: str) -> str:
-    hour, minute = (int(part) for part in hhmm.split(":"))
-    local = datetime.combine(day, time(hour, minute), tzinfo=TZ)
-    return local.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def day_label(day: date) -> str:
-    return f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
-
-
-def long_day_label(day: date) -> str:
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B')}"
 
 
 def test_a_provider_sets_up_and_confirms_a_customers_booking(console, users, api, shots):

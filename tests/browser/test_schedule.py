@@ -7,42 +7,18 @@ any time handled in the browser's zone instead of the provider's shows up as a w
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from playwright.sync_api import expect
 
+from tests.browser.clock import Clock, day_label, long_day_label
 from tests.e2e.helpers import expect as expect_status
 from tests.e2e.helpers import key
 
 TZ_NAME = "Australia/Adelaide"
-TZ = ZoneInfo(TZ_NAME)
+CLOCK = Clock(TZ_NAME)
+local_today, utc = CLOCK.today, CLOCK.utc
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def local_today() -> date:
-    return datetime.now(TZ).date()
-
-
-def utc(day: date, hhmm: str) -> str:
-    """The instant of a wall time on the provider's clock, as the API writes it ("...Z")."""
-    hour, minute = (int(part) for part in hhmm.split(":"))
-    local = datetime.combine(day, time(0, 0), tzinfo=TZ) + timedelta(hours=hour, minutes=minute)
-    return local.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def local_hhmm(instant: str) -> str:
-    return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(TZ).strftime("%H:%M")
-
-
-def day_label(day: date) -> str:
-    """As console/js/time.js dayLabel: "Mon 1 Dec"."""
-    return f"{day.strftime('%a')} {day.day} {day.strftime('%b')}"
-
-
-def long_day_label(day: date) -> str:
-    """A day box's accessible name: "Tuesday 2 December"."""
-    return f"{day.strftime('%A')} {day.day} {day.strftime('%B')}"
 
 
 def new_provider(api, users, hours=None, rules=None):
@@ -203,7 +179,7 @@ def test_blocks_bookings_and_holds_are_shown_on_the_providers_clock(console, use
         "Open 09:00–17:00",
         "10:00–11:00 · Massage 60 · Confirmed",
         "11:00–12:00 · Massage 60 · Pending",
-        f"14:00–15:00 · Held until {local_hhmm(hold['expires_at'])}",
+        f"14:00–15:00 · Held until {CLOCK.hhmm(hold['expires_at'])}",
         "15:00–24:00 · Blocked · Dentist",
     ])
     expect(box.locator(".entry.booking.pending")).to_have_text("11:00–12:00 · Massage 60 · Pending")

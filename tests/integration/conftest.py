@@ -15,9 +15,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
 
-import pytest
-
 import boto3
+import pytest
 from chalice.test import Client
 from moto import mock_aws
 
@@ -189,6 +188,22 @@ def call(client, method: str, path: str, user=None, body=None, headers=None):
 # --- a provider to book with -------------------------------------------------------------------
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def throttle_queries(monkeypatch) -> None:
+    """From now on DynamoDB refuses every Query as throttled (the client's other calls go through)."""
+    from botocore.exceptions import ClientError
+
+    from chalicelib.adapters import dynamo
+
+    real = dynamo.client()._make_api_call
+
+    def throttled(operation, params):
+        if operation == "Query":
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, operation)
+        return real(operation, params)
+
+    monkeypatch.setattr(dynamo.client(), "_make_api_call", throttled)
 
 
 @pytest.fixture()

@@ -6,9 +6,8 @@ import os
 from datetime import timedelta
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.integration.conftest import call
+from tests.integration.conftest import call, throttle_queries
 from tests.integration.test_input_limits import cursor
 
 PROVIDER = {"name": "Spa", "categories": ["massage"], "location": {"lat": 51.5, "lon": -0.1},
@@ -118,15 +117,6 @@ def test_it_needs_a_sign_in(client):
 
 
 def test_a_table_that_does_not_answer_gives_503(client, owner, monkeypatch):
-    from chalicelib.adapters import dynamo
-
-    real = dynamo.client()._make_api_call
-
-    def throttled(operation, params):
-        if operation == "Query":
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, operation)
-        return real(operation, params)
-
-    monkeypatch.setattr(dynamo.client(), "_make_api_call", throttled)
+    throttle_queries(monkeypatch)
     status, body, headers = call(client, "GET", "/v1/me/providers", owner)
     assert status == 503 and body["error"]["code"] == "try_again" and headers.get("Retry-After"), body

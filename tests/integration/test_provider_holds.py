@@ -6,9 +6,8 @@ import json
 from datetime import timedelta
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.integration.conftest import WEEKDAYS, book, call
+from tests.integration.conftest import WEEKDAYS, book, call, throttle_queries
 
 HOLDS = "/v1/providers/{pid}/holds?from={first}&to={last}"
 
@@ -132,15 +131,6 @@ def test_dates_are_refused_as_availability_refuses_them(client, shop, fixed_cloc
 
 
 def test_a_table_that_does_not_answer_gives_503(client, shop, fixed_clock, monkeypatch):
-    from chalicelib.adapters import dynamo
-
-    real = dynamo.client()._make_api_call
-
-    def throttled(operation, params):
-        if operation == "Query":
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, operation)
-        return real(operation, params)
-
-    monkeypatch.setattr(dynamo.client(), "_make_api_call", throttled)
+    throttle_queries(monkeypatch)
     status, body, headers = holds(client, shop, "2026-12-02")
     assert status == 503 and body["error"]["code"] == "try_again" and headers.get("Retry-After"), body
