@@ -21,6 +21,16 @@ class Clock:
         local = datetime.combine(day, time(0, 0), tzinfo=self.zone) + timedelta(hours=hour, minutes=minute)
         return local.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
+    def show_week_of(self, page, monday: date) -> None:
+        """On the schedule, from the week it opens with (this week on this clock) to the week starting `monday`."""
+        from playwright.sync_api import expect
+
+        this_monday = self.today() - timedelta(days=self.today().weekday())
+        expect(page.get_by_role("heading", name=f"Week of {day_label(this_monday)}")).to_be_visible()
+        for _ in range((monday - this_monday).days // 7):
+            page.get_by_role("button", name="Next week").click()
+        expect(page.get_by_role("heading", name=f"Week of {day_label(monday)}")).to_be_visible()
+
     def hhmm(self, instant: str) -> str:
         """The wall time of an API instant on this clock."""
         return datetime.fromisoformat(instant.replace("Z", "+00:00")).astimezone(self.zone).strftime("%H:%M")

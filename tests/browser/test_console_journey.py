@@ -107,8 +107,7 @@ def test_a_provider_sets_up_and_confirms_a_customers_booking(console, users, api
         "note": "Lower back, please"}), 201)
     assert booking["status"] == "PENDING"
     # Then the provider's week shows it beside the block, at the local time
-    while not page.get_by_role("region", name=long_day_label(day)).is_visible():
-        page.get_by_role("button", name="Next week").click()
+    CLOCK.show_week_of(page, day - timedelta(days=day.weekday()))
     page.get_by_role("button", name="Refresh").click()
     box = page.get_by_role("region", name=long_day_label(day))
     expect(box.locator(".entry")).to_have_text([

@@ -7,7 +7,7 @@ any time handled in the browser's zone instead of the provider's shows up as a w
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import expect
 
@@ -36,15 +36,6 @@ def new_provider(api, users, hours=None, rules=None):
     if hours is not None:
         expect_status(api.put(f"/v1/providers/{provider_id}/working-hours", user=owner, json=hours), 200)
     return owner, provider_id, service["service_id"]
-
-
-def show_week_of(page, monday: date) -> None:
-    """From the schedule's first view (this week on the provider's clock) to the week starting `monday`."""
-    this_monday = local_today() - timedelta(days=local_today().weekday())
-    expect(page.get_by_role("heading", name=f"Week of {day_label(this_monday)}")).to_be_visible()
-    for _ in range((monday - this_monday).days // 7):
-        page.get_by_role("button", name="Next week").click()
-    expect(page.get_by_role("heading", name=f"Week of {day_label(monday)}")).to_be_visible()
 
 
 def test_working_hours_and_overrides_typed_in_the_console_are_stored_as_typed(console, users, api):
@@ -123,7 +114,7 @@ def test_blocks_bookings_and_holds_are_shown_on_the_providers_clock(console, use
         hours={"weekly": {WEEKDAYS[d.weekday()]: [{"start": "09:00", "end": "17:00"}] for d in (day, other)}})
     session = console(owner)
     page = session.page
-    show_week_of(page, monday)
+    CLOCK.show_week_of(page, monday)
     box = page.get_by_role("region", name=long_day_label(day))
     expect(box.locator(".entry")).to_have_text(["Open 09:00–17:00"])
     expect(box).to_contain_text("Nothing booked")
@@ -192,7 +183,7 @@ def test_blocks_bookings_and_holds_are_shown_on_the_providers_clock(console, use
 
     # When the same provider looks on a phone
     phone = console(owner, phone=True)
-    show_week_of(phone.page, monday)
+    CLOCK.show_week_of(phone.page, monday)
     expect(phone.page.get_by_role("region", name=long_day_label(day)).locator(".entry.hold")).to_be_visible()
     # Then the page fits the screen's width
     assert phone.page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
