@@ -60,11 +60,10 @@ export function wallToInstant(date, time, timeZone) {
   const [y, mo, d] = parseDate(date);
   const [h, mi] = parseTime(time);
   const wall = Date.UTC(y, mo - 1, d, h, mi);
-  const earlier = wall - offsetMinutes(wall - 86400000 / 2, timeZone) * 60000;
+  // The offsets in force half a day either side bracket any clock change near this time.
   const candidates = [
     wall - offsetMinutes(wall - 14 * 3600000, timeZone) * 60000,
     wall - offsetMinutes(wall + 14 * 3600000, timeZone) * 60000,
-    earlier,
   ].sort((a, b) => a - b);
   for (const candidate of candidates) {
     if (wall - offsetMinutes(candidate, timeZone) * 60000 === candidate) return candidate;
