@@ -11,6 +11,11 @@
 #               (REINDEX_ARGS="--env-file .local-stack/8000/environment", as the stack prints)
 #   make bench-search  search over 100,000 generated providers: indexing rate, latency, API/engine ratio
 #               (BENCH_SEARCH_ARGS="--providers 20000" to vary it)
+#   make package  the deployable SAM template and its code in build/infra/ (sam.yaml, deployment.zip), offline,
+#               no AWS account needed (STAGE=dev by default); infra/README.md
+#   make deploy STAGE=<name> DEPLOY_BUCKET=<s3 bucket>  package, upload the code to the bucket and deploy the
+#               stack marketplace-<name> with the AWS CLI; needs an AWS account and credentials (never run by
+#               the tests, and not runnable on a machine without them)
 #   make clean  remove .venv and .local-stack
 
 PYTHON ?= python3
@@ -25,8 +30,11 @@ MAIL_ARGS ?=
 REPLAY_ARGS ?=
 REINDEX_ARGS ?=
 BENCH_SEARCH_ARGS ?=
+STAGE ?= dev
+DEPLOY_BUCKET ?=
+AWS ?= aws
 
-.PHONY: run test browser venv coldstart mail replay reindex bench-search clean
+.PHONY: run test browser venv coldstart mail replay reindex bench-search package deploy clean
 
 venv: $(STAMP)
 
@@ -60,6 +68,17 @@ reindex: venv
 
 bench-search: venv
 	$(VENV_PYTHON) -m bench.search $(BENCH_SEARCH_ARGS)
+
+package: venv
+	$(VENV_PYTHON) -m infra.build --stage $(STAGE) --out build/infra
+
+# Needs the AWS CLI, credentials for the target account and an S3 bucket for the code: nothing here can run it.
+deploy: package
+	@test -n "$(DEPLOY_BUCKET)" || { echo "make deploy needs DEPLOY_BUCKET=<an S3 bucket for the code>"; exit 2; }
+	$(AWS) cloudformation package --template-file build/infra/sam.yaml --s3-bucket $(DEPLOY_BUCKET) \
+		--s3-prefix marketplace-$(STAGE) --output-template-file build/infra/packaged.yaml
+	$(AWS) cloudformation deploy --template-file build/infra/packaged.yaml --stack-name marketplace-$(STAGE) \
+		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --parameter-overrides Stage=$(STAGE)
 
 clean:
 	rm -rf $(VENV) .local-stack

@@ -2,7 +2,8 @@
 
     python -m local.scheduler
 
-Calls ``scheduled.release_holds.handler`` every 30 seconds (deployed: every minute, EventBridge's
+The jobs, their local intervals and their deployed rates are in scheduled/schedules.py. Today it
+calls ``scheduled.release_holds.handler`` every 30 seconds (deployed: every minute, EventBridge's
 shortest rate), ``scheduled.finish_syncs.handler``, ``scheduled.send_reminders.handler`` and
 ``scheduled.refresh_search.handler`` at start and every 15 seconds
 (deployed: every minute) and ``scheduled.roll_horizon.handler`` at start and then every hour (deployed: hourly), with
@@ -23,6 +24,8 @@ import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, List, Optional
+
+from scheduled.schedules import JOBS
 
 log = logging.getLogger("local.scheduler")
 
@@ -61,12 +64,18 @@ def _short(value: Any, limit: int = 300) -> str:
 
 
 def default_jobs(release_every: float = 30.0, roll_every: float = 3600.0, sync_every: float = 15.0) -> List[Job]:
+    """The jobs of scheduled/schedules.py; the intervals the command line can change override theirs."""
+    overrides = {
+        "release_holds": release_every,
+        "roll_horizon": roll_every,
+        # finish_syncs, send_reminders and refresh_search share the --finish-syncs-every interval.
+        "finish_syncs": sync_every,
+        "send_reminders": sync_every,
+        "refresh_search": sync_every,
+    }
     return [
-        Job("scheduled.roll_horizon", every=roll_every, run_at_start=True),
-        Job("scheduled.release_holds", every=release_every, run_at_start=False),
-        Job("scheduled.finish_syncs", every=sync_every, run_at_start=True),
-        Job("scheduled.send_reminders", every=sync_every, run_at_start=True),
-        Job("scheduled.refresh_search", every=sync_every, run_at_start=True),
+        Job(job.module, every=overrides.get(job.name, job.local_every_seconds), run_at_start=job.run_at_start)
+        for job in JOBS
     ]
 
 
@@ -90,9 +99,11 @@ def run(jobs: List[Job], stop: threading.Event) -> None:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m local.scheduler", description=__doc__.split("\n")[0])
-    parser.add_argument("--release-holds-every", type=float, default=30.0, help="seconds")
-    parser.add_argument("--roll-horizon-every", type=float, default=3600.0, help="seconds")
-    parser.add_argument("--finish-syncs-every", type=float, default=15.0, help="seconds")
+    defaults = {job.name: job.local_every_seconds for job in JOBS}
+    parser.add_argument("--release-holds-every", type=float, default=defaults["release_holds"], help="seconds")
+    parser.add_argument("--roll-horizon-every", type=float, default=defaults["roll_horizon"], help="seconds")
+    parser.add_argument("--finish-syncs-every", type=float, default=defaults["finish_syncs"],
+                        help="seconds (also send_reminders and refresh_search)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(
