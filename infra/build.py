@@ -15,6 +15,7 @@ names no region).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import shutil
@@ -83,6 +84,14 @@ def chalice_command() -> List[str]:
 def build(stage: str, out: Path) -> List[Path]:
     """Write ``out``/sam.yaml and ``out``/deployment.zip; returns what was written."""
     work = ROOT / "build" / "stage" / stage
+    work.mkdir(parents=True, exist_ok=True)
+    # One build of a stage at a time (two test workers, or make package twice): they share the staged copy.
+    with open(work.parent / f".{stage}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build(stage, work, out)
+
+
+def _build(stage: str, work: Path, out: Path) -> List[Path]:
     stage_project(stage, work)
     merge_file = work / "merge-template.json"
     merge_file.write_text(json.dumps(merge_template(stage), indent=2, sort_keys=True) + "\n")
