@@ -172,13 +172,24 @@ def chalice_stand_ins() -> Dict[str, Any]:
     }
 
 
-def test_the_merged_template_lints_clean(tmp_path):
-    """infra-core's generated resources, every fragment, and stand-ins of Chalice's part, through cfn-lint
-    (SAM translated offline); `make package` and `cfn-lint build/infra/sam.yaml` lint the real thing."""
+def test_the_merged_template_lints_clean(monkeypatch):
+    """infra-core's generated resources, every fragment, and stand-ins of Chalice's part, through cfn-lint, as
+    written and as SAM translates it: cfn-lint misses a dependency cycle through a SAM resource (APIHandler ->
+    ConsoleDistribution -> RestAPI -> APIHandler) until it is translated. `make package` and
+    `cfn-lint build/infra/sam.yaml` lint the real thing."""
     cfnlint_api = pytest.importorskip("cfnlint.api")
+    from samtranslator.parser.parser import Parser
+    from samtranslator.translator.translator import Translator
+
     from infra.build import merge_template
     from infra.merge import deep_merge
 
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
     template = deep_merge(chalice_stand_ins(), merge_template("dev"))
-    matches = cfnlint_api.lint(json.dumps(template), regions=["eu-west-1"])
-    assert [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches] == []
+    for body in template["Resources"].values():
+        if body.get("Type") == "AWS::Serverless::Function":  # as `aws cloudformation package` leaves it
+            body["Properties"]["CodeUri"] = "s3://deploy-bucket/marketplace/deployment.zip"
+    translated = Translator({}, Parser()).translate(json.loads(json.dumps(template)), parameter_values={})
+    for which in (template, translated):
+        matches = cfnlint_api.lint(json.dumps(which), regions=["eu-west-1"])
+        assert [f"{m.rule.id} {m.message} ({'/'.join(map(str, m.path))})" for m in matches] == []
