@@ -34,7 +34,7 @@ STAGE ?= dev
 DEPLOY_BUCKET ?=
 AWS ?= aws
 
-.PHONY: run test browser venv coldstart mail replay reindex bench-search package deploy clean
+.PHONY: run test browser venv coldstart mail replay reindex bench-search package deploy deploy-bucket clean
 
 venv: $(STAMP)
 
@@ -73,12 +73,14 @@ package: venv
 	$(VENV_PYTHON) -m infra.build --stage $(STAGE) --out build/infra
 
 # Needs the AWS CLI, credentials for the target account and an S3 bucket for the code: nothing here can run it.
-deploy: package
-	@test -n "$(DEPLOY_BUCKET)" || { echo "make deploy needs DEPLOY_BUCKET=<an S3 bucket for the code>"; exit 2; }
+deploy: deploy-bucket package
 	$(AWS) cloudformation package --template-file build/infra/sam.yaml --s3-bucket $(DEPLOY_BUCKET) \
 		--s3-prefix marketplace-$(STAGE) --output-template-file build/infra/packaged.yaml
 	$(AWS) cloudformation deploy --template-file build/infra/packaged.yaml --stack-name marketplace-$(STAGE) \
 		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --parameter-overrides Stage=$(STAGE)
+
+deploy-bucket:
+	@test -n "$(DEPLOY_BUCKET)" || { echo "make deploy needs DEPLOY_BUCKET=<an S3 bucket for the code>"; exit 2; }
 
 clean:
 	rm -rf $(VENV) .local-stack

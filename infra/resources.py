@@ -120,6 +120,9 @@ def table() -> Dict[str, Any]:
 def dead_letter_queue() -> Dict[str, Any]:
     return {
         "Type": "AWS::SQS::Queue",
+        # Parked batches are pointers into a stream that keeps 24 hours: nothing to keep past the stack.
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
         "Properties": {"MessageRetentionPeriod": 14 * 24 * 3600, "SqsManagedSseEnabled": True},
     }
 
@@ -128,6 +131,9 @@ def user_pool() -> Dict[str, Dict[str, Any]]:
     return {
         "UserPool": {
             "Type": "AWS::Cognito::UserPool",
+            # The accounts of every customer and provider: never dropped with a stack or a replacement.
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
             "Properties": {
                 "UserPoolName": sub("marketplace-${Stage}"),
                 "UsernameAttributes": ["email"],
