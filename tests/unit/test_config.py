@@ -1,7 +1,15 @@
 """Settings come from the environment's variables, named as the fields in capitals."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from chalicelib.config import FUNCTION_REQUIRES, MissingSettings, Settings, check_environment, get_settings
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_defaults_when_nothing_is_set():
@@ -145,3 +153,28 @@ def test_get_settings_refuses_on_first_use(monkeypatch):
 def test_the_function_kinds_are_entry_points():
     assert set(FUNCTION_REQUIRES) <= set(ENTRY_POINTS)
 
+
+def test_every_entry_point_refuses_at_import_with_the_names():
+    """In a fresh interpreter, as Lambda's cold start: each entry point's import fails with the message."""
+    script = (
+        "import importlib, json, sys\n"
+        "from chalicelib.config import MissingSettings\n"
+        "out = {}\n"
+        "for name in sys.argv[1:]:\n"
+        "    try:\n"
+        "        importlib.import_module(name)\n"
+        "        out[name] = None\n"
+        "    except MissingSettings as error:\n"
+        "        out[name] = error.missing\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {"PATH": os.environ.get("PATH", ""), "STAGE": "dev", "AWS_REGION": "eu-west-1",
+           "AWS_LAMBDA_FUNCTION_NAME": "f", "POWERTOOLS_METRICS_DISABLED": "true", "USER_POOL_ID": "p"}
+    done = subprocess.run([sys.executable, "-c", script, *ENTRY_POINTS], cwd=ROOT, env=env,
+                          capture_output=True, text=True, check=True)
+    missing = json.loads(done.stdout)
+    for name in ENTRY_POINTS:
+        assert missing[name] == ["TABLE_NAME", "USER_POOL_CLIENT_ID", *FUNCTION_REQUIRES.get(name, {})], name
+    listed = {f"{package}.{path.stem}" for package in ("stream_handlers", "scheduled")
+              for path in (ROOT / package).glob("*.py") if path.stem not in ("__init__", "sources", "schedules")}
+    assert listed <= set(ENTRY_POINTS)
