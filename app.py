@@ -5,6 +5,10 @@ from chalicelib.observability import flush_metrics, logger, start_tracing
 # isort: on
 from chalicelib.api import audit, bookings, calendars, discovery, me, providers, reviews
 from chalicelib.api.application import RequestScopedChalice
+from chalicelib.config import require_settings
+
+# At import, so that a function missing a setting fails its cold start with the names in its log.
+require_settings("app")
 
 app = RequestScopedChalice(app_name="marketplace")
 app.register_blueprint(discovery.bp)

@@ -1,10 +1,16 @@
-"""Configuration, read once from the environment through one model."""
+"""Configuration, read once from the environment through one model.
+
+The `local` stage (the local stack, the tests) runs on the defaults below. Any other stage must be given its
+settings: a required one that is missing stops the function at start-up (`MissingSettings`, naming every
+missing variable and where it comes from) instead of falling back to a local default. Which settings each
+function requires is `REQUIRED` and `FUNCTION_REQUIRES`; docs/operations.md ("Settings") has the table.
+"""
 from __future__ import annotations
 
 import dataclasses
 import os
 from functools import lru_cache
-from typing import Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
 # A dataclass, not pydantic(-settings): reading a dozen strings must not put pydantic's import
 # (~60 ms) on the cold path of a function that would otherwise not need it.
@@ -54,6 +60,9 @@ class Settings:
         for field in dataclasses.fields(cls):
             name = field.name.upper()
             if name not in environ:
+                # Lambda sets both AWS_REGION and AWS_DEFAULT_REGION; boto3 reads the latter.
+                if name == "AWS_REGION" and environ.get("AWS_DEFAULT_REGION"):
+                    values[field.name] = environ["AWS_DEFAULT_REGION"]
                 continue
             text = environ[name]
             if field.type in (int, "int"):
@@ -86,7 +95,93 @@ def _number(name: str, text: str, kind: type, what: str):
         raise ValueError(f"environment variable {name}: {what}, not {text!r}") from None
 
 
+LOCAL_STAGE = "local"
+
+#: Every function of every stage but `local`: each variable, and where a deployed function gets it.
+REQUIRED: Dict[str, str] = {
+    "TABLE_NAME": "the table's name: the template's function environment (stack output TableName)",
+    "USER_POOL_ID": "the Cognito user pool: the template's function environment (stack output UserPoolId)",
+    "USER_POOL_CLIENT_ID": "the user pool's app client: the template's function environment "
+                           "(stack output UserPoolClientId)",
+    "AWS_REGION": "the region (AWS_REGION or AWS_DEFAULT_REGION): set by Lambda itself; elsewhere the stack "
+                  "output Region",
+}
+
+#: What a function needs beyond `REQUIRED`, by entry-point module: the search functions do nothing without the
+#: engine, the e-mailing ones would send from the local placeholder address (SES refuses unverified senders).
+FUNCTION_REQUIRES: Dict[str, Dict[str, str]] = {
+    "stream_handlers.search_index": {
+        "SEARCH_ENDPOINT": "the search domain: the template's function environment (stack output SearchEndpoint)",
+    },
+    "scheduled.refresh_search": {
+        "SEARCH_ENDPOINT": "the search domain: the template's function environment (stack output SearchEndpoint)",
+    },
+    "stream_handlers.notifications": {
+        "EMAIL_FROM": "the verified SES sender: the template's function environment (stack parameter EmailFrom)",
+    },
+    "scheduled.send_reminders": {
+        "EMAIL_FROM": "the verified SES sender: the template's function environment (stack parameter EmailFrom)",
+    },
+}
+
+_STAGE_SOURCE = ("the stage's name: the template's function environment (stack parameter Stage); a Lambda "
+                 "function without it is not taken for the local stage")
+
+
+class MissingSettings(ValueError):
+    """Required settings that are not in the environment: every one of them, in one message."""
+
+    def __init__(self, stage: Optional[str], missing: List[Tuple[str, str]], function: Optional[str] = None) -> None:
+        self.stage = stage
+        self.missing = [name for name, _ in missing]
+        self.function = function
+        where = (f"stage {stage!r}" if stage is not None else "no stage, in Lambda") + (
+            f", function {function}" if function else "")
+        lines = "".join(f"\n  {name}: {source}" for name, source in missing)
+        super().__init__(
+            f"missing settings ({where}): {', '.join(self.missing)} not set or empty; outside the local stage "
+            f"there is no default for them. Set each in the function's environment:{lines}"
+        )
+
+
+def _set(environ: Mapping[str, str], name: str) -> bool:
+    return bool(environ.get(name, "").strip())
+
+
+def check_environment(environ: Optional[Mapping[str, str]] = None, function: Optional[str] = None) -> Settings:
+    """The environment's settings, or `MissingSettings` when the stage needs one that is not set.
+
+    `function` is the entry-point module (`app`, `stream_handlers.audit`, ...); it adds that function's own
+    requirements (`FUNCTION_REQUIRES`). A missing STAGE is the local stage, except in Lambda
+    (AWS_LAMBDA_FUNCTION_NAME is set), where it is itself a missing setting.
+    """
+    environ = os.environ if environ is None else environ
+    in_lambda = _set(environ, "AWS_LAMBDA_FUNCTION_NAME")
+    stage: Optional[str] = None
+    if not _set(environ, "STAGE") and in_lambda:
+        required = {"STAGE": _STAGE_SOURCE, **REQUIRED, **FUNCTION_REQUIRES.get(function or "", {})}
+    else:
+        settings = Settings.from_environment(environ)
+        if settings.stage == LOCAL_STAGE:
+            return settings
+        required = {**REQUIRED, **FUNCTION_REQUIRES.get(function or "", {})}
+        stage = settings.stage
+    missing = [(name, source) for name, source in required.items()
+               if not (_set(environ, name) or (name == "AWS_REGION" and _set(environ, "AWS_DEFAULT_REGION")))]
+    if missing:
+        raise MissingSettings(stage, missing, function)
+    return Settings.from_environment(environ)
+
+
+def require_settings(function: str) -> None:
+    """At the import of a Lambda entry point: fail the cold start, not a later request, if settings are missing.
+
+    Reads the environment without caching it (get_settings() still reads it on first use).
+    """
+    check_environment(function=function)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings."""
-    return Settings.from_environment()
+    """The process-wide settings; `MissingSettings` if a required one is not set (see `check_environment`)."""
+    return check_environment()

@@ -2,8 +2,12 @@
 
 Reads already treat a lapsed hold's slots as free; this only tidies the table.
 """
+from chalicelib.config import require_settings
 from chalicelib.observability import scheduled_job
 from chalicelib.service.holds import release_lapsed_holds
+
+# At import, so that a function missing a setting fails its cold start with the names in its log.
+require_settings("scheduled.release_holds")
 
 
 @scheduled_job

@@ -3,8 +3,12 @@
 Hourly, not daily: each provider's new day begins at its own local midnight, so every time zone gets
 its day within the hour.
 """
+from chalicelib.config import require_settings
 from chalicelib.observability import scheduled_job
 from chalicelib.service.schedule import roll_all_horizons
+
+# At import, so that a function missing a setting fails its cold start with the names in its log.
+require_settings("scheduled.roll_horizon")
 
 
 @scheduled_job

@@ -86,6 +86,10 @@ def lambda_environment(stage: str) -> Dict[str, str]:
         "TABLE_NAME": f"marketplace-{stage}",
         "USER_POOL_ID": f"{region}_EXAMPLE00",
         "USER_POOL_CLIENT_ID": "exampleclientid0000000000",
+        # Required by some functions outside the local stage (chalicelib/config.py, FUNCTION_REQUIRES).
+        "SEARCH_ENDPOINT": f"https://search-marketplace-{stage}-example.{region}.es.amazonaws.com",
+        "EMAIL_FROM": "bookings@marketplace.example",
+        "STREAM_DEAD_LETTER_QUEUE_URL": f"https://sqs.{region}.amazonaws.com/123456789012/marketplace-{stage}-dlq",
     }
     env.update(config.get("environment_variables", {}))
     env.update(config["stages"][stage].get("environment_variables", {}))

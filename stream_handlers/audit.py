@@ -6,7 +6,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from chalicelib.adapters.stream import events_of
+from chalicelib.config import require_settings
 from chalicelib.service import audit
+
+# At import, so that a function missing a setting fails its cold start with the names in its log.
+require_settings("stream_handlers.audit")
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 

@@ -8,7 +8,11 @@ from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, pro
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from chalicelib.adapters.stream import events_of
+from chalicelib.config import require_settings
 from chalicelib.service.search import index_providers
+
+# At import, so that a function missing a setting fails its cold start with the names in its log.
+require_settings("stream_handlers.search_index")
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 # Providers rebuilt in this invocation: every record of a batch was committed before the batch was read, so

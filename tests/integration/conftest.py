@@ -29,6 +29,8 @@ ENVIRONMENT = {
     "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1", "TABLE_NAME": "marketplace-test",
     "STAGE": "test", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
     "POWERTOOLS_LOG_LEVEL": "WARNING", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    # A stage other than local: what the template gives the e-mailing functions (chalicelib/config.py).
+    "EMAIL_FROM": "bookings@marketplace.example",
 }
 
 
