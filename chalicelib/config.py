@@ -176,9 +176,12 @@ def check_environment(environ: Optional[Mapping[str, str]] = None, function: Opt
 def require_settings(function: str) -> None:
     """At the import of a Lambda entry point: fail the cold start, not a later request, if settings are missing.
 
-    Reads the environment without caching it (get_settings() still reads it on first use).
+    Only inside Lambda (AWS_LAMBDA_FUNCTION_NAME set): tools that import an entry point without running it
+    (`chalice package` imports app.py to read its routes) need no settings. Reads the environment without
+    caching it; get_settings() still checks on first use, anywhere.
     """
-    check_environment(function=function)
+    if _set(os.environ, "AWS_LAMBDA_FUNCTION_NAME"):
+        check_environment(function=function)
 
 
 @lru_cache(maxsize=1)

@@ -178,3 +178,12 @@ def test_every_entry_point_refuses_at_import_with_the_names():
     listed = {f"{package}.{path.stem}" for package in ("stream_handlers", "scheduled")
               for path in (ROOT / package).glob("*.py") if path.stem not in ("__init__", "sources", "schedules")}
     assert listed <= set(ENTRY_POINTS)
+
+
+def test_outside_lambda_importing_an_entry_point_needs_no_settings():
+    """`chalice package` imports app.py (stage dev, no settings) to read its routes: that must not fail."""
+    env = {"PATH": os.environ.get("PATH", ""), "STAGE": "dev", "AWS_REGION": "eu-west-1",
+           "POWERTOOLS_METRICS_DISABLED": "true"}
+    done = subprocess.run([sys.executable, "-c", "import app; print('imported')"], cwd=ROOT, env=env,
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "imported" in done.stdout, done.stderr[-2000:]
