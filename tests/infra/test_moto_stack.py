@@ -44,7 +44,7 @@ EXPECTED_DROPPED = {
 #: The integration tests run against the stack: the smoke test (sign up, provider, hours, service, availability,
 #: booking, idempotent replay) and two of the booking story's core. Over HTTP to a serialised moto server a
 #: test that lays out a provider's 60 days of slots takes 25-50 s (7 s in-process), so not all of
-#: test_booking_core.py: all 11 (and the smoke test) passed against the stack too, in under 7 minutes (by hand).
+#: test_booking_core.py: all 10 (and the smoke test) passed against the stack too, in under 7 minutes (by hand).
 INTEGRATION_TESTS = (
     "tests/integration/test_smoke.py",
     "tests/integration/test_booking_core.py::test_creating_a_booking_makes_exactly_one_write_call",
