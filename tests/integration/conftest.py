@@ -10,7 +10,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -43,6 +43,12 @@ def search_engine():
         yield server
 
 
+#: Set (by tests/infra/test_moto_stack.py) to run these tests against a stack created from the packaged
+#: template in a moto server: its URL, and the stack's table, user pool and client in INTEGRATION_STACK_TABLE_NAME,
+#: INTEGRATION_STACK_USER_POOL_ID and INTEGRATION_STACK_USER_POOL_CLIENT_ID. Unset: moto in-process, as always.
+STACK_ENDPOINT = os.environ.get("INTEGRATION_STACK_ENDPOINT")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def test_environment(search_engine):
     """The environment the app reads (lazily, on first use), with AWS emulated in-process and fake credentials."""
@@ -50,6 +56,9 @@ def test_environment(search_engine):
         for name, value in {**ENVIRONMENT, "JWKS_URL": bootstrap.serve_jwks()[0], "SEARCH_ENDPOINT": search_engine.url}.items():
             patch.setenv(name, value)
         patch.delenv("AWS_ENDPOINT_URL", raising=False)
+        if STACK_ENDPOINT:
+            patch.setenv("AWS_ENDPOINT_URL", STACK_ENDPOINT)
+            patch.setenv("TABLE_NAME", os.environ["INTEGRATION_STACK_TABLE_NAME"])
         moto_patches.apply()
         yield
 
@@ -100,14 +109,30 @@ class FixedClock:
         return self.now
 
 
+def _empty_table(dynamodb, table_name: str) -> None:
+    """Delete every item: each test starts from an empty table, as it does with a table of its own."""
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table_name, ProjectionExpression="pk, sk"):
+        items = page["Items"]
+        for start in range(0, len(items), 25):
+            dynamodb.batch_write_item(RequestItems={table_name: [
+                {"DeleteRequest": {"Key": item}} for item in items[start:start + 25]]})
+
+
 @contextmanager
 def emulated_aws():
-    """Emulated DynamoDB and Cognito holding the app's table and user pool, with the app's clients reset."""
-    with mock_aws():
+    """Emulated DynamoDB and Cognito holding the app's table and user pool, with the app's clients reset.
+
+    With INTEGRATION_STACK_ENDPOINT set: the stack's table (emptied first) and user pool in that moto server."""
+    with nullcontext() if STACK_ENDPOINT else mock_aws():
         dynamodb = boto3.client("dynamodb")
-        dynamodb.create_table(**create_table_request(os.environ["TABLE_NAME"]))
         cognito = boto3.client("cognito-idp")
-        pool_id, client_id = bootstrap.create_user_pool(cognito, "test")
+        if STACK_ENDPOINT:
+            _empty_table(dynamodb, os.environ["TABLE_NAME"])
+            pool_id = os.environ["INTEGRATION_STACK_USER_POOL_ID"]
+            client_id = os.environ["INTEGRATION_STACK_USER_POOL_CLIENT_ID"]
+        else:
+            dynamodb.create_table(**create_table_request(os.environ["TABLE_NAME"]))
+            pool_id, client_id = bootstrap.create_user_pool(cognito, "test")
         os.environ["USER_POOL_ID"], os.environ["USER_POOL_CLIENT_ID"] = pool_id, client_id
         # Each test its own index alias in the session's engine: no test sees another's providers.
         os.environ["SEARCH_INDEX"] = f"providers-{uuid.uuid4().hex[:12]}"
