@@ -9,7 +9,6 @@ import zipfile
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
-import pytest
 
 from chalicelib.adapters.table import TABLE_DEFINITION, TTL_ATTRIBUTE
 from infra import build as infra_build
