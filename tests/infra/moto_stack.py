@@ -13,16 +13,12 @@ import io
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
 import zipfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
+
+from tests.integration.conftest import serialised_moto
 
 ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
@@ -151,41 +147,10 @@ def tiny_zip() -> bytes:
     return buffer.getvalue()
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def moto_server() -> Iterator[str]:
-    """A fresh moto server (local.moto_server: serialised, with the project's patches) of its own; its URL.
-
-    Separate from any other tests' server: once a Lambda function exists, moto's /moto-api/data.json answers
-    500, and a failed CreateStack leaves its resources behind."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "local.moto_server", "--port", str(port)], cwd=ROOT,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=1).close()
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("the moto server did not start")
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+# A fresh moto server of its own per stack (local.moto_server: serialised, with the project's patches): once a
+# Lambda function exists, moto's /moto-api/data.json answers 500, and a failed CreateStack leaves its resources
+# behind, so no other test may share it.
+moto_server = serialised_moto
 
 
 def client(service: str, url: str):
