@@ -233,22 +233,28 @@ def throttle_queries(monkeypatch) -> None:
     monkeypatch.setattr(dynamo.client(), "_make_api_call", throttled)
 
 
-@pytest.fixture()
-def shop(client, make_user, fixed_clock):
-    """Given a London provider open 09:00-17:00 on weekdays with a 60-minute service (+15 buffer)."""
-    owner = make_user(provider=True)
-    status, provider, _ = call(client, "POST", "/v1/providers", owner, {
-        "name": "Spa", "categories": ["massage"], "location": {"lat": 51.5, "lon": -0.1},
-        "timezone": "Europe/London", "booking_rules": {"hold_minutes": 5, "cancel_cutoff_minutes": 60}})
+def open_shop(client, owner, timezone_name: str = "Europe/London", currency: str = "GBP", rules=None) -> dict:
+    """A provider in that zone, open 09:00-17:00 on weekdays, with a 60-minute service and a 15-minute buffer."""
+    body = {"name": "Spa", "categories": ["massage"], "location": {"lat": 51.5, "lon": -0.1},
+            "timezone": timezone_name}
+    if rules:
+        body["booking_rules"] = rules
+    status, provider, _ = call(client, "POST", "/v1/providers", owner, body)
     assert status == 201, provider
     pid = provider["provider_id"]
     week = {day: [{"start": "09:00", "end": "17:00"}] for day in WEEKDAYS}
     assert call(client, "PUT", f"/v1/providers/{pid}/working-hours", owner, {"weekly": week})[0] == 200
     status, service, _ = call(client, "POST", f"/v1/providers/{pid}/services", owner, {
         "name": "Massage", "category": "massage", "duration_minutes": 60, "buffer_minutes": 15,
-        "price": {"amount": 4500, "currency": "GBP"}})
-    assert status == 201
+        "price": {"amount": 4500, "currency": currency}})
+    assert status == 201, service
     return {"owner": owner, "pid": pid, "sid": service["service_id"]}
+
+
+@pytest.fixture()
+def shop(client, make_user, fixed_clock):
+    """Given a London provider open 09:00-17:00 on weekdays with a 60-minute service (+15 buffer)."""
+    return open_shop(client, make_user(provider=True), rules={"hold_minutes": 5, "cancel_cutoff_minutes": 60})
 
 
 def starts(client, shop, day):

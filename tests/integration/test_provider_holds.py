@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.integration.conftest import WEEKDAYS, book, call, throttle_queries
+from tests.integration.conftest import book, call, open_shop, throttle_queries
 
 HOLDS = "/v1/providers/{pid}/holds?from={first}&to={last}"
 
@@ -21,21 +21,6 @@ def place(client, shop, customer, start: str) -> dict:
                            {"provider_id": shop["pid"], "service_id": shop["sid"], "start": start})
     assert status == 201, hold
     return hold
-
-
-def open_shop(client, owner, timezone_name: str) -> dict:
-    """A provider in that zone, open 09:00-17:00 on weekdays, with a 60-minute service and a 15-minute buffer."""
-    status, provider, _ = call(client, "POST", "/v1/providers", owner, {
-        "name": "Spa", "categories": ["massage"], "location": {"lat": 0, "lon": 0}, "timezone": timezone_name})
-    assert status == 201, provider
-    pid = provider["provider_id"]
-    week = {day: [{"start": "09:00", "end": "17:00"}] for day in WEEKDAYS}
-    assert call(client, "PUT", f"/v1/providers/{pid}/working-hours", owner, {"weekly": week})[0] == 200
-    status, service, _ = call(client, "POST", f"/v1/providers/{pid}/services", owner, {
-        "name": "Massage", "category": "massage", "duration_minutes": 60, "buffer_minutes": 15,
-        "price": {"amount": 4500, "currency": "AUD"}})
-    assert status == 201, service
-    return {"owner": owner, "pid": pid, "sid": service["service_id"]}
 
 
 @pytest.fixture()
@@ -53,7 +38,7 @@ def customer(make_user):
 ])
 def test_the_owner_sees_a_customers_hold_on_the_providers_clock(client, make_user, customer, fixed_clock, zone,
                                                                local_day, start, end, local_start, other_day):
-    shop = open_shop(client, make_user(provider=True), zone)
+    shop = open_shop(client, make_user(provider=True), zone, currency="AUD")
     hold = place(client, shop, customer, start)
     status, body, _ = holds(client, shop, local_day)
     assert status == 200, body
