@@ -429,26 +429,31 @@ def _probe(kind: str, params: Dict[str, str]) -> Probe:
                  query.limit)
 
 
-def probes(seed: int, variants: int, today: date) -> List[Probe]:
-    """The search mix: `variants` searches of each kind; a second page continues its first page's cursor."""
+def _second_page(params: Dict[str, str], rng: random.Random, today: date) -> Dict[str, str]:
+    """The search continued at its first page's cursor, widened or drawn again until it has one."""
     from chalicelib.domain.search import parse_search
     from chalicelib.service.search import search_providers
 
+    # A small run leaves some city and category with one page even at 500 km: draw another search.
+    for _ in range(50):
+        for radius in (params["radius_km"], "25", "100", "500"):
+            params["radius_km"] = radius
+            cursor = search_providers(parse_search(params))["next_cursor"]
+            if cursor:
+                return {**params, "cursor": cursor}
+        params = _params("page2", rng, today)
+    raise SystemExit("no search of the mix has a second page; index more providers")
+
+
+def probes(seed: int, variants: int, today: date) -> List[Probe]:
+    """The search mix: `variants` searches of each kind; a second page continues its first page's cursor."""
     rng = random.Random(seed + 1)
     made = []
     for kind in KINDS:
         for _ in range(variants):
             params = _params(kind, rng, today)
             if kind == "page2":
-                # Widen until the first page has a next one (few providers in a small run).
-                for radius in (params["radius_km"], "25", "100", "500"):
-                    params["radius_km"] = radius
-                    cursor = search_providers(parse_search(params))["next_cursor"]
-                    if cursor:
-                        params = {**params, "cursor": cursor}
-                        break
-                else:
-                    raise SystemExit("no search of the mix has a second page; index more providers")
+                params = _second_page(params, rng, today)
             made.append(_probe(kind, params))
     return made
 
