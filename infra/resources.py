@@ -12,8 +12,9 @@ import json
 from typing import Any, Dict, List
 
 from chalicelib.adapters.table import TABLE_DEFINITION, TTL_ATTRIBUTE
+from chalicelib.adapters.user_pool import client_properties, group_properties, user_pool_properties
 from scheduled.schedules import JOBS, ScheduledJob
-from stream_handlers.sources import SOURCES, StreamSource
+from stream_handlers.sources import DEAD_LETTER_QUEUE, SOURCES, StreamSource
 
 RUNTIME = "python3.11"
 CODE_URI = "./deployment.zip"
@@ -123,37 +124,27 @@ def dead_letter_queue() -> Dict[str, Any]:
         # Parked batches are pointers into a stream that keeps 24 hours: nothing to keep past the stack.
         "DeletionPolicy": "Delete",
         "UpdateReplacePolicy": "Delete",
-        "Properties": {"MessageRetentionPeriod": 14 * 24 * 3600, "SqsManagedSseEnabled": True},
+        "Properties": dict(DEAD_LETTER_QUEUE),
     }
 
 
 def user_pool() -> Dict[str, Dict[str, Any]]:
+    """The pool, group and client as chalicelib/adapters/user_pool.py declares them (the local stack too)."""
     return {
         "UserPool": {
             "Type": "AWS::Cognito::UserPool",
             # The accounts of every customer and provider: never dropped with a stack or a replacement.
             "DeletionPolicy": "Retain",
             "UpdateReplacePolicy": "Retain",
-            "Properties": {
-                "UserPoolName": sub("marketplace-${Stage}"),
-                "UsernameAttributes": ["email"],
-                "AutoVerifiedAttributes": ["email"],
-                "UsernameConfiguration": {"CaseSensitive": False},
-            },
+            "Properties": user_pool_properties(sub("marketplace-${Stage}")),
         },
         "ProvidersGroup": {
             "Type": "AWS::Cognito::UserPoolGroup",
-            "Properties": {"GroupName": "providers", "UserPoolId": ref("UserPool")},
+            "Properties": {**group_properties(), "UserPoolId": ref("UserPool")},
         },
         "UserPoolClient": {
             "Type": "AWS::Cognito::UserPoolClient",
-            "Properties": {
-                "UserPoolId": ref("UserPool"),
-                "ClientName": sub("marketplace-${Stage}"),
-                "GenerateSecret": False,
-                "ExplicitAuthFlows": ["ALLOW_USER_PASSWORD_AUTH", "ALLOW_USER_SRP_AUTH", "ALLOW_REFRESH_TOKEN_AUTH"],
-                "PreventUserExistenceErrors": "ENABLED",
-            },
+            "Properties": {"UserPoolId": ref("UserPool"), **client_properties(sub("marketplace-${Stage}"))},
         },
     }
 

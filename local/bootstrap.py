@@ -8,12 +8,14 @@ from __future__ import annotations
 from typing import Dict, Iterable, Tuple
 
 from chalicelib.adapters.table import create_table_request, time_to_live_request
+from chalicelib.adapters.user_pool import (  # noqa: F401 (PROVIDERS_GROUP: the tests' and the stack's name for it)
+    PROVIDERS_GROUP, client_properties, create_user_pool_request, group_properties)
+from stream_handlers.sources import dead_letter_queue_attributes
 
 DEMO_PROVIDER_EMAIL = "provider@demo.example"
 DEMO_CUSTOMER_EMAIL = "customer@demo.example"
 DEMO_PASSWORD = "Demo-pass-2026!"
 
-PROVIDERS_GROUP = "providers"
 
 
 def create_table(dynamodb_client, table_name: str) -> None:
@@ -35,8 +37,8 @@ def create_table(dynamodb_client, table_name: str) -> None:
 
 
 def create_queue(sqs_client, name: str) -> str:
-    """A standard queue of that name (the stream functions' dead-letter queue); returns its URL. Idempotent."""
-    return sqs_client.create_queue(QueueName=name)["QueueUrl"]
+    """The stream functions' dead-letter queue as stream_handlers/sources.py declares it; its URL. Idempotent."""
+    return sqs_client.create_queue(QueueName=name, Attributes=dead_letter_queue_attributes())["QueueUrl"]
 
 
 def verify_sender(ses_client, email: str) -> None:
@@ -81,56 +83,22 @@ def _find_client(cognito_client, user_pool_id: str, name: str):
 
 
 def create_user_pool(cognito_client, name: str) -> Tuple[str, str]:
-    """A user pool signing in by e-mail, its `providers` group and a public app client.
+    """The user pool, its `providers` group and app client as chalicelib/adapters/user_pool.py declares them.
 
     Returns ``(user_pool_id, client_id)``. Idempotent by name: an existing pool (and client of
     the same name) is reused.
     """
     user_pool_id = _find_user_pool(cognito_client, name)
     if user_pool_id is None:
-        user_pool_id = cognito_client.create_user_pool(
-            PoolName=name,
-            UsernameAttributes=["email"],
-            AutoVerifiedAttributes=["email"],
-            Policies={
-                "PasswordPolicy": {
-                    # Permissive enough for demo and test passwords; the deployed pool is stricter.
-                    "MinimumLength": 8,
-                    "RequireUppercase": False,
-                    "RequireLowercase": False,
-                    "RequireNumbers": False,
-                    "RequireSymbols": False,
-                    "TemporaryPasswordValidityDays": 7,
-                }
-            },
-            Schema=[
-                {"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True},
-            ],
-            AdminCreateUserConfig={"AllowAdminCreateUserOnly": False},
-        )["UserPool"]["Id"]
-
+        user_pool_id = cognito_client.create_user_pool(**create_user_pool_request(name))["UserPool"]["Id"]
     try:
-        cognito_client.create_group(
-            UserPoolId=user_pool_id,
-            GroupName=PROVIDERS_GROUP,
-            Description="Service providers: may manage their own schedules",
-        )
+        cognito_client.create_group(UserPoolId=user_pool_id, **group_properties())
     except cognito_client.exceptions.GroupExistsException:
         pass
-
-    client_name = f"{name}-app"
-    client_id = _find_client(cognito_client, user_pool_id, client_name)
+    client_id = _find_client(cognito_client, user_pool_id, name)
     if client_id is None:
         client_id = cognito_client.create_user_pool_client(
-            UserPoolId=user_pool_id,
-            ClientName=client_name,
-            GenerateSecret=False,
-            ExplicitAuthFlows=[
-                "ALLOW_USER_PASSWORD_AUTH",
-                "ALLOW_USER_SRP_AUTH",
-                "ALLOW_REFRESH_TOKEN_AUTH",
-            ],
-        )["UserPoolClient"]["ClientId"]
+            UserPoolId=user_pool_id, **client_properties(name))["UserPoolClient"]["ClientId"]
     return user_pool_id, client_id
 
 

@@ -53,6 +53,17 @@ SOURCES: List[StreamSource] = [
 ]
 
 
+#: The dead-letter queue's settings, as CloudFormation's AWS::SQS::Queue properties (infra/ and the local stack):
+#: a parked batch is kept for the queue's longest retention, encrypted at rest.
+DEAD_LETTER_QUEUE: Dict[str, Any] = {"MessageRetentionPeriod": 14 * 24 * 3600, "SqsManagedSseEnabled": True}
+
+
+def dead_letter_queue_attributes() -> Dict[str, str]:
+    """DEAD_LETTER_QUEUE as SQS CreateQueue attributes (strings; booleans lower case)."""
+    return {name: str(value).lower() if isinstance(value, bool) else str(value)
+            for name, value in DEAD_LETTER_QUEUE.items()}
+
+
 def source_named(name: str) -> StreamSource:
     """The source of that name; KeyError if there is none."""
     for source in SOURCES:
