@@ -42,6 +42,8 @@ class Settings:
     ses_configuration_set: str = ""
     push_apns_application_arn: str = ""
     push_fcm_application_arn: str = ""
+    # Off in deployed stages (decision 0013): SNS authorises SMS only with Resource "*". Numbers are still kept.
+    sms_enabled: bool = True
     stream_dead_letter_queue_url: str = ""
     # The API's public address, for links that leave the API (the calendar feed); else taken from the request.
     public_api_url: str = ""
@@ -69,6 +71,8 @@ class Settings:
                 values[field.name] = _number(name, text, int, "a whole number")
             elif field.type in (float, "float"):
                 values[field.name] = _number(name, text, float, "a number")
+            elif field.type in (bool, "bool"):
+                values[field.name] = _flag(name, text)
             else:
                 values[field.name] = text
         return cls(**values)
@@ -93,6 +97,13 @@ def _number(name: str, text: str, kind: type, what: str):
         return kind(text.strip())
     except ValueError:
         raise ValueError(f"environment variable {name}: {what}, not {text!r}") from None
+
+
+def _flag(name: str, text: str) -> bool:
+    word = text.strip().lower()
+    if word not in ("true", "false"):
+        raise ValueError(f"environment variable {name}: true or false, not {text!r}")
+    return word == "true"
 
 
 LOCAL_STAGE = "local"

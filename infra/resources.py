@@ -79,6 +79,8 @@ def environment() -> Dict[str, Any]:
             "USER_POOL_CLIENT_ID": ref("UserPoolClient"),
             "STREAM_DEAD_LETTER_QUEUE_URL": ref("StreamDeadLetterQueue"),
             "EMAIL_FROM": ref("EmailFrom"),
+            # No SMS from a deployed stage (decision 0013): IAM would have to grant sns:Publish on "*".
+            "SMS_ENABLED": "false",
             "POWERTOOLS_SERVICE_NAME": "marketplace",
             "POWERTOOLS_METRICS_NAMESPACE": "Marketplace",
         }

@@ -43,6 +43,11 @@ def push(device: Device, title: str, body: str, data: Dict[str, Any]) -> str:
         raise
 
 
+def can_sms() -> bool:
+    """Whether this deployment sends SMS (SMS_ENABLED; off in deployed stages, decision 0013)."""
+    return get_settings().sms_enabled
+
+
 def sms(phone: str, text: str) -> str:
     """Send one SMS; SNS's message id."""
     try:

@@ -121,7 +121,7 @@ def _channels(context: _Context, note: Notification) -> List[Tuple[str, str, Cal
         if push_channel.can_push(device):
             sends.append(("push", f"{note.notification_id}:push:{device.device_id}",
                           lambda device=device: _push(note, device, data)))
-    if contacts.phone:
+    if contacts.phone and push_channel.can_sms():
         text = _one_line(f"{note.title}: {note.body}")[:SMS_LIMIT]
         sends.append(("sms", f"{note.notification_id}:sms", lambda: push_channel.sms(contacts.phone, text)))
     return sends

@@ -62,9 +62,10 @@ class FakeMail(_Failing):
 
 
 class FakePush(_Failing):
-    def __init__(self, platforms=("apns", "fcm")) -> None:
+    def __init__(self, platforms=("apns", "fcm"), sms_enabled: bool = True) -> None:
         super().__init__()
         self.platforms = set(platforms)
+        self.sms_enabled = sms_enabled
         self.gone: set = set()  # tokens the push service says are no more
         self.pushes: List[Tuple[str, str, str]] = []  # device id, title, body
         self.texts: List[Tuple[str, str]] = []  # phone, text
@@ -78,6 +79,9 @@ class FakePush(_Failing):
         self._maybe_fail()
         self.pushes.append((device.device_id, title, body))
         return f"push-{len(self.pushes)}"
+
+    def can_sms(self) -> bool:
+        return self.sms_enabled
 
     def sms(self, phone: str, text: str) -> str:
         self._maybe_fail()

@@ -35,6 +35,14 @@ def test_a_number_that_is_not_one_names_its_variable():
         Settings.from_environment({"SLOT_HORIZON_DAYS": "sixty"})
 
 
+def test_a_switch_is_true_or_false_and_anything_else_names_its_variable():
+    assert Settings.from_environment({}).sms_enabled is True
+    assert Settings.from_environment({"SMS_ENABLED": " False "}).sms_enabled is False
+    assert Settings.from_environment({"SMS_ENABLED": "true"}).sms_enabled is True
+    with pytest.raises(ValueError, match="SMS_ENABLED: true or false, not 'no'"):
+        Settings.from_environment({"SMS_ENABLED": "no"})
+
+
 def test_issuer_and_jwks_address():
     aws = Settings.from_environment({"AWS_REGION": "eu-west-1", "USER_POOL_ID": "eu-west-1_abc"})
     assert aws.issuer == "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_abc"

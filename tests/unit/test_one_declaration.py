@@ -78,3 +78,11 @@ def test_the_local_dead_letter_queue_has_the_templates_settings():
     assert attributes == {name: str(value).lower() if isinstance(value, bool) else str(value)
                           for name, value in template.items()}
     assert attributes["MessageRetentionPeriod"] == "1209600" and attributes["SqsManagedSseEnabled"] == "true"
+
+
+def test_no_deployed_function_sends_sms():
+    # Decision 0013: no policy may grant sns:Publish on "*", which SMS to a number needs.
+    functions = {name: body for name, body in resources().items() if "Environment" in body.get("Properties", {})}
+    assert {"APIHandler", "NotificationsFunction"} <= set(functions)
+    for name, body in functions.items():
+        assert body["Properties"]["Environment"]["Variables"]["SMS_ENABLED"] == "false", name

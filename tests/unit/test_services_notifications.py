@@ -76,6 +76,21 @@ def test_a_failing_channel_fails_the_event_but_not_the_other_channels_and_the_re
     assert len(channels.push.pushes) == 1 and len(channels.push.texts) == 1 and len(channels.mail.sent) == 2
 
 
+def test_a_stage_without_sms_sends_none_and_claims_none_but_the_other_channels_go(state, shop, channels):
+    # Given a stage with SMS off and Alice opted in to SMS
+    channels.push.sms_enabled = False
+    channels.inbox.put_phone(ALICE.user_id, "+447911123456", datetime.now(timezone.utc))
+    event = created(state, shop)
+    # When her booking is notified
+    assert notifications.notify(event) == 4  # two inbox entries, two e-mails
+    # Then no SMS is sent or claimed, and a retry has nothing left to do
+    assert channels.push.texts == [] and not [d for d in channels.deliveries.items if d.endswith(":sms")]
+    assert notifications.notify(event) == 0
+    # And with SMS on, the same opt-in is texted
+    channels.push.sms_enabled = True
+    assert notifications.notify(event) == 1 and len(channels.push.texts) == 1
+
+
 def test_a_delivery_another_worker_is_sending_is_left_to_it_and_retried_later(state, shop, channels):
     event = created(state, shop)
     original = channels.deliveries.claim
