@@ -69,6 +69,22 @@ def function_name(name: str) -> Dict[str, Any]:
     return sub(f"marketplace-${{Stage}}-{name.replace('_', '-')}")
 
 
+def log_group_name(name: str) -> str:
+    """The log group Lambda writes function ``name``'s lines to (a ${Stage} template)."""
+    return f"/aws/lambda/marketplace-${{Stage}}-{name.replace('_', '-')}"
+
+
+def log_group(name: str) -> Dict[str, Any]:
+    """Function ``name``'s log group, made before the function so that Lambda never makes one that keeps forever."""
+    return {
+        "Type": "AWS::Logs::LogGroup",
+        # A torn-down stage takes its logs with it; the audit trail is in the table, not here.
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {"LogGroupName": sub(log_group_name(name)), "RetentionInDays": ref("LogRetentionDays")},
+    }
+
+
 def environment() -> Dict[str, Any]:
     """What every function reads (chalicelib/config.py); AWS_REGION is set by Lambda itself."""
     return {
@@ -93,6 +109,9 @@ def parameters(stage: str) -> Dict[str, Any]:
                   "Description": "The stage's name: in the names of the table and the functions"},
         "EmailFrom": {"Type": "String", "Default": "bookings@marketplace.example",
                       "Description": "The verified SES sender of the e-mails"},
+        "LogRetentionDays": {"Type": "Number", "Default": 30,
+                             "AllowedValues": [1, 3, 5, 7, 14, 30, 60, 90, 180, 365, 731, 1827, 3653],
+                             "Description": "Days the functions' log groups keep their lines"},
     }
 
 
@@ -157,12 +176,11 @@ def role(name: str, reads_stream: bool) -> Dict[str, Any]:
         {
             "Sid": "OwnLogGroup",
             "Effect": "Allow",
-            "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+            # Not CreateLogGroup: the template makes the group, with its retention (log_group()).
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
             "Resource": [
-                sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/"
-                    f"marketplace-${{Stage}}-{name.replace('_', '-')}"),
-                sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:/aws/lambda/"
-                    f"marketplace-${{Stage}}-{name.replace('_', '-')}:*"),
+                sub(f"arn:${{AWS::Partition}}:logs:${{AWS::Region}}:${{AWS::AccountId}}:log-group:"
+                    f"{log_group_name(name)}:*"),
             ],
         },
         {
@@ -203,6 +221,7 @@ def function(name: str, handler: str, timeout: int, memory: int) -> Dict[str, An
     module, _, attribute = handler.partition(":")
     return {
         "Type": "AWS::Serverless::Function",
+        "DependsOn": [f"{camel(name)}FunctionLogGroup"],
         "Properties": {
             "FunctionName": function_name(name),
             "CodeUri": CODE_URI,
@@ -222,6 +241,7 @@ def stream_resources(source: StreamSource) -> Dict[str, Dict[str, Any]]:
     return {
         f"{x}Function": function(source.name, source.handler, timeout=60, memory=512),
         f"{x}FunctionRole": role(source.name, reads_stream=True),
+        f"{x}FunctionLogGroup": log_group(source.name),
         f"{x}EventSourceMapping": {
             "Type": "AWS::Lambda::EventSourceMapping",
             "Properties": {
@@ -246,6 +266,7 @@ def scheduled_resources(job: ScheduledJob) -> Dict[str, Dict[str, Any]]:
     return {
         f"{x}Function": function(job.name, job.handler, timeout=300, memory=512),
         f"{x}FunctionRole": role(job.name, reads_stream=False),
+        f"{x}FunctionLogGroup": log_group(job.name),
         f"{x}Schedule": {
             "Type": "AWS::Events::Rule",
             "Properties": {
@@ -271,6 +292,7 @@ def api_resources() -> Dict[str, Dict[str, Any]]:
     """What the merge adds to Chalice's APIHandler: its own role, the environment, a fixed name."""
     return {
         API_FUNCTION: {
+            "DependsOn": [f"{API_FUNCTION}LogGroup"],
             "Properties": {
                 "FunctionName": function_name("api"),
                 "Role": get_att(f"{API_FUNCTION}Role", "Arn"),
@@ -279,6 +301,7 @@ def api_resources() -> Dict[str, Dict[str, Any]]:
             }
         },
         f"{API_FUNCTION}Role": role("api", reads_stream=False),
+        f"{API_FUNCTION}LogGroup": log_group("api"),
     }
 
 

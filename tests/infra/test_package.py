@@ -101,6 +101,32 @@ def test_every_function_has_its_own_role_and_the_settings(resources):
         assert variables["TABLE_NAME"] == {"Ref": "Table"}
 
 
+def test_every_function_writes_to_a_log_group_the_stack_made_with_a_retention(resources):
+    # Given every function of the package
+    for name, body in of_type(resources, "AWS::Serverless::Function").items():
+        group_id = f"{name}LogGroup"
+        # Then its log group is the stack's, named as Lambda names it, with the stage's retention
+        group = resources[group_id]
+        assert group["Type"] == "AWS::Logs::LogGroup" and group_id in body["DependsOn"], name
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        function_name = body["Properties"]["FunctionName"]["Fn::Sub"]
+        assert group["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/{function_name}"}
+        # And its role may write there, but not make a group of its own (one that would keep lines forever)
+        [logs] = [s for s in resources[f"{name}Role"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+                  if s["Sid"] == "OwnLogGroup"]
+        assert sorted(logs["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+        assert logs["Resource"] == [{"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:"
+                                                f"log-group:/aws/lambda/{function_name}:*"}]
+
+
+def test_the_api_is_regional_behind_the_distribution_and_answers_within_api_gateways_limit(resources):
+    api = resources["RestAPI"]["Properties"]
+    assert api["EndpointConfiguration"] == "REGIONAL"
+    handler = resources["APIHandler"]["Properties"]
+    # API Gateway gives up on an integration after 29 s; the function should not run on past it.
+    assert handler["Timeout"] <= 29 and handler["MemorySize"] >= 1024
+
+
 def test_every_handler_module_is_in_the_zip(packaged, resources):
     with zipfile.ZipFile(packaged / "deployment.zip") as archive:
         names = set(archive.namelist())
