@@ -13,9 +13,9 @@
 #               (BENCH_SEARCH_ARGS="--providers 20000" to vary it)
 #   make package  the deployable SAM template and its code in build/infra/ (sam.yaml, deployment.zip), offline,
 #               no AWS account needed (STAGE=dev by default); infra/README.md
-#   make deploy STAGE=<name> DEPLOY_BUCKET=<s3 bucket>  package, upload the code to the bucket and deploy the
-#               stack marketplace-<name> with the AWS CLI; needs an AWS account and credentials (never run by
-#               the tests, and not runnable on a machine without them)
+#   make deploy STAGE=<name> DEPLOY_BUCKET=<s3 bucket>  package, upload the code to the bucket, deploy the
+#               stack marketplace-<name> with the AWS CLI and upload console/ to its bucket; needs an AWS
+#               account and credentials (never run by the tests, and not runnable on a machine without them)
 #   make clean  remove .venv and .local-stack
 
 PYTHON ?= python3
@@ -78,6 +78,7 @@ deploy: deploy-bucket package
 		--s3-prefix marketplace-$(STAGE) --output-template-file build/infra/packaged.yaml
 	$(AWS) cloudformation deploy --template-file build/infra/packaged.yaml --stack-name marketplace-$(STAGE) \
 		--capabilities CAPABILITY_IAM CAPABILITY_AUTO_EXPAND --parameter-overrides Stage=$(STAGE)
+	$(VENV_PYTHON) -m infra.upload_console --stage $(STAGE)
 
 deploy-bucket:
 	@test -n "$(DEPLOY_BUCKET)" || { echo "make deploy needs DEPLOY_BUCKET=<an S3 bucket for the code>"; exit 2; }
