@@ -1,0 +1,215 @@
+"""What every benchmark part shares: its result's shape, the machine, a serialised moto server, call counts.
+
+A part is a module ``bench.<name>`` with ``measure(quick: bool) -> Part``; ``python -m bench.<name>`` runs it
+alone (``part_main``), and ``python -m bench`` (``make bench``) runs every part, each in a process of its own,
+and merges their figures into bench/results.json.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: A goal: (comparison, target); comparison is one of "<=", ">=", "==".
+Goal = Tuple[str, float]
+
+
+@dataclass
+class Part:
+    """One part's outcome: top-level figures of results.json, their goals, lines for the table, the rest."""
+
+    name: str
+    figures: Dict[str, Any]
+    goals: Dict[str, Goal] = field(default_factory=dict)
+    rows: List[Tuple[str, str]] = field(default_factory=list)  # (what, figure as text)
+    details: Dict[str, Any] = field(default_factory=dict)
+
+    def misses(self) -> List[str]:
+        """The goals this part's figures do not meet, as text."""
+        missed = []
+        for key, (comparison, target) in self.goals.items():
+            value = self.figures.get(key)
+            if not meets(value, comparison, target):
+                missed.append(f"{key} = {value} (goal {comparison} {target})")
+        return missed
+
+
+def meets(value: Any, comparison: str, target: float) -> bool:
+    """Whether ``value`` meets ``comparison target``; a missing value never does."""
+    if value is None:
+        return False
+    return {"<=": value <= target, ">=": value >= target, "==": value == target}[comparison]
+
+
+def machine() -> Dict[str, Any]:
+    """What the run ran on."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        model = platform.processor()
+    return {"cpu_count": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
+            "system": f"{platform.system()} {platform.release()}"}
+
+
+def load_average() -> Optional[List[float]]:
+    """The 1, 5 and 15 minute load averages (other work on the machine moves the figures)."""
+    try:
+        return [round(value, 2) for value in os.getloadavg()]
+    except OSError:
+        return None
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The nearest-rank percentile (``share`` in 0..1) of ``values``."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), int(-(-share * len(ordered) // 1))))
+    return ordered[rank - 1]
+
+
+def summary_ms(seconds: Sequence[float]) -> Dict[str, float]:
+    """n, p50, p95, p99 and mean of durations in seconds, as milliseconds."""
+    if not seconds:
+        return {"n": 0}
+    ms = [value * 1000 for value in seconds]
+    return {"n": len(ms), "p50_ms": round(statistics.median(ms), 3), "p95_ms": round(percentile(ms, 0.95), 3),
+            "p99_ms": round(percentile(ms, 0.99), 3), "mean_ms": round(statistics.fmean(ms), 3)}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serialised_moto() -> Iterator[str]:
+    """The local stack's moto server (every request serialised, decision 0003) on a free port; its URL."""
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "local.moto_server", "--port", str(port)], cwd=ROOT,
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url + "/", timeout=1).close()
+                break
+            except urllib.error.HTTPError:
+                break  # answering at all is up
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("the moto server did not start")
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class CallCounter:
+    """Counts AWS API calls made in this process, by (service, operation): boto3's and PynamoDB's alike.
+
+    Both end in botocore's ``BaseClient._make_api_call``; while counting, that method is wrapped. Only the
+    calls of threads that started counting are counted unless ``all_threads``.
+    """
+
+    def __init__(self, all_threads: bool = True) -> None:
+        self.calls: Counter = Counter()
+        self.all_threads = all_threads
+        self._lock = threading.Lock()
+        self._original: Optional[Callable[..., Any]] = None
+        self.consumed: List[Dict[str, Any]] = []  # ConsumedCapacity entries the answers carried
+
+    def __enter__(self) -> "CallCounter":
+        from botocore.client import BaseClient
+
+        self._original = original = BaseClient._make_api_call
+        counter = self
+
+        def counted(client: Any, operation_name: str, api_params: Dict[str, Any]) -> Any:
+            service = client.meta.service_model.service_name
+            with counter._lock:
+                counter.calls[(service, operation_name)] += 1
+            answer = original(client, operation_name, api_params)
+            capacity = answer.get("ConsumedCapacity") if isinstance(answer, dict) else None
+            if capacity:
+                with counter._lock:
+                    counter.consumed.extend(capacity if isinstance(capacity, list) else [capacity])
+            return answer
+
+        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        from botocore.client import BaseClient
+
+        BaseClient._make_api_call = self._original  # type: ignore[method-assign]
+
+    def reset(self) -> None:
+        with self._lock:
+            self.calls.clear()
+            self.consumed.clear()
+
+    def of(self, service: str = "dynamodb", operations: Optional[Sequence[str]] = None) -> int:
+        """Calls to ``service`` (only ``operations``, if given)."""
+        return sum(n for (s, op), n in self.calls.items() if s == service and (operations is None or op in operations))
+
+    def by_operation(self, service: str = "dynamodb") -> Dict[str, int]:
+        return {op: n for (s, op), n in sorted(self.calls.items()) if s == service}
+
+
+#: DynamoDB's write operations.
+WRITES = ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems")
+#: DynamoDB's read operations.
+READS = ("GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems")
+
+
+def write_part(part: Part, path: Path) -> None:
+    path.write_text(json.dumps(asdict(part), indent=2, default=str) + "\n")
+
+
+def read_part(path: Path) -> Part:
+    data = json.loads(path.read_text())
+    data["goals"] = {key: tuple(goal) for key, goal in data.get("goals", {}).items()}
+    data["rows"] = [tuple(row) for row in data.get("rows", [])]
+    return Part(**data)
+
+
+def part_main(measure: Callable[[bool], Part], argv: Optional[List[str]] = None, name: str = "") -> int:
+    """Run one part alone: print its rows, write its JSON if asked; exit 1 when it misses a goal."""
+    parser = argparse.ArgumentParser(prog=f"python -m bench.{name}" if name else None)
+    parser.add_argument("--quick", action="store_true", help="a smaller run (the tests use it)")
+    parser.add_argument("--json", metavar="PATH", help="write the part's result here")
+    args = parser.parse_args(argv)
+    part = measure(args.quick)
+    for what, figure in part.rows:
+        print(f"  {what:<58} {figure}")
+    if args.json:
+        write_part(part, Path(args.json))
+    missed = part.misses()
+    for miss in missed:
+        print(f"  MISSED: {miss}", file=sys.stderr)
+    return 1 if missed else 0
