@@ -9,6 +9,8 @@
 #               environment (REPLAY_ARGS="--env-file .local-stack/8000/environment --dry-run", as the stack prints)
 #   make reindex rebuild the search index from the table and swap its alias; needs a stage's settings
 #               (REINDEX_ARGS="--env-file .local-stack/8000/environment", as the stack prints)
+#   make bench   every benchmark side by side (BENCH_ARGS="--only availability,writes" or "--quick"): a table
+#               and bench/results.json, exit 1 if a goal is missed; docs/performance.md
 #   make bench-search  search over 100,000 generated providers: indexing rate, latency, API/engine ratio
 #               (BENCH_SEARCH_ARGS="--providers 20000" to vary it)
 #   make package  the deployable SAM template and its code in build/infra/ (sam.yaml, deployment.zip), offline,
@@ -34,7 +36,7 @@ STAGE ?= dev
 DEPLOY_BUCKET ?=
 AWS ?= aws
 
-.PHONY: run test browser venv coldstart mail replay reindex bench-search package deploy deploy-bucket clean
+.PHONY: run test browser venv coldstart mail replay reindex bench bench-search package deploy deploy-bucket clean
 
 venv: $(STAMP)
 
@@ -65,6 +67,9 @@ replay: venv
 
 reindex: venv
 	$(VENV_PYTHON) -m scripts.reindex_search $(REINDEX_ARGS)
+
+bench: venv
+	$(VENV_PYTHON) -m bench $(BENCH_ARGS)
 
 bench-search: venv
 	$(VENV_PYTHON) -m bench.search $(BENCH_SEARCH_ARGS)

@@ -27,7 +27,7 @@ DEFAULT_JSON = ROOT / "bench" / "results.json"
 
 def run_part(name: str, quick: bool, directory: Path) -> Part:
     out = directory / f"{name}.json"
-    argv = [sys.executable, "-m", f"bench.{name}", "--json", str(out)] + (["--quick"] if quick else [])
+    argv = [sys.executable, "-m", f"bench.{name}", "--part", str(out)] + (["--quick"] if quick else [])
     started = time.monotonic()
     print(f"== {name}", flush=True)
     result = subprocess.run(argv, cwd=ROOT)

@@ -202,7 +202,7 @@ def part_main(measure: Callable[[bool], Part], argv: Optional[List[str]] = None,
     """Run one part alone: print its rows, write its JSON if asked; exit 1 when it misses a goal."""
     parser = argparse.ArgumentParser(prog=f"python -m bench.{name}" if name else None)
     parser.add_argument("--quick", action="store_true", help="a smaller run (the tests use it)")
-    parser.add_argument("--json", metavar="PATH", help="write the part's result here")
+    parser.add_argument("--part", "--json", dest="json", metavar="PATH", help="write the part's result here")
     args = parser.parse_args(argv)
     part = measure(args.quick)
     for what, figure in part.rows:

@@ -653,7 +653,12 @@ def main(argv: Optional[List[str]] = None) -> int:
                         help="write the figures here (default bench/results-search.json)")
     parser.add_argument("--profile", type=int, metavar="N", default=0,
                         help="after the timed loop, profile N more API searches and print the hot spots")
+    parser.add_argument("--part", metavar="PATH",
+                        help="as a part of make bench: write the part's figures here (and --json only if given)")
+    parser.add_argument("--quick", action="store_true", help="2,000 providers and 30 searches a side")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.providers, args.queries = min(args.providers, 2000), min(args.queries, 30)
     if args.providers < 1 or args.queries < len(KINDS):
         parser.error(f"--providers must be at least 1 and --queries at least {len(KINDS)}")
 
@@ -703,12 +708,42 @@ def main(argv: Optional[List[str]] = None) -> int:
     print_table(result)
     if report:
         print(f"\nprofile of {args.profile} API searches (not counted above):\n{report}")
+    if args.part:
+        from bench.common import write_part
+
+        part = as_part(result)
+        write_part(part, Path(args.part))
+        if not any(arg == "--json" or arg.startswith("--json=") for arg in (argv or sys.argv[1:])):
+            return 1 if part.misses() else 0
     path = Path(args.json)
     path = path if path.is_absolute() else ROOT / path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n")
     print(f"\nwritten to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
     return 0
+
+
+def as_part(result: Dict[str, Any]):
+    """The run as a part of make bench: search_ratio (API/engine of the p50s) and the latencies."""
+    from bench.common import Part
+
+    overall = result["overall"]
+    figures = {
+        "search_ratio": overall["ratio_p50"],
+        "search_providers": result["providers"],
+        "search_latency_ms": {side: {"p50": overall[side]["p50_ms"], "p95": overall[side]["p95_ms"]}
+                              for side in ("engine", "api")},
+        "search_app_alone_ms": result["app_alone"],
+        "search_indexing_docs_per_second": result["indexing"]["docs_per_second"],
+    }
+    rows = [
+        ("search: API / engine, p50", f"{overall['ratio_p50']:.2f} over {result['providers']:,} providers"),
+        ("search: engine p50 / p95", f"{overall['engine']['p50_ms']:.1f} / {overall['engine']['p95_ms']:.1f} ms"),
+        ("search: API p50 / p95", f"{overall['api']['p50_ms']:.1f} / {overall['api']['p95_ms']:.1f} ms"),
+        ("search: indexing", f"{result['indexing']['docs_per_second']:,.0f} documents/s"),
+    ]
+    details = {"by_kind": result["by_kind"], "indexing": result["indexing"], "queries": result["queries"]}
+    return Part("search", figures, {"search_ratio": ("<=", TARGET_RATIO)}, rows, details)
 
 
 if __name__ == "__main__":
