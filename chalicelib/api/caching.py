@@ -34,7 +34,7 @@ class CachePolicy:
 
 # The one table of policies; a route names its row with `route(..., cache=...)`. Seconds are the staleness
 # bound: no cache that follows these headers shows an answer older than max_age (decision 0015).
-AVAILABILITY = CachePolicy(10, "free starts: a slot shown free may have been taken up to 10 s ago; hold and book decide")
+AVAILABILITY = CachePolicy(10, "free starts: one shown free may have been taken up to 10 s ago; hold and book decide")
 PROFILE = CachePolicy(60, "a profile, its services and rules change by hand, rarely; hold and book check the rules")
 REVIEWS = CachePolicy(60, "reviews only add up; a minute late is not wrong")
 STATIC = CachePolicy(300, "sign-in configuration, categories, the OpenAPI document: change only with a deployment")
@@ -73,7 +73,7 @@ def matches(if_none_match: Optional[str], tag: str) -> bool:
 
 
 def with_caching(policy: Optional[CachePolicy], response: Response, if_none_match: Optional[str]) -> Response:
-    """The answer with its caching headers: ETag and max-age on a public 200 (304 when the tag matches), else no-store."""
+    """The answer with its caching headers: ETag and max-age on a public 200 (or 304 to its tag), else no-store."""
     if policy is None or response.status_code != 200:
         response.headers = {"Cache-Control": NO_STORE, **(response.headers or {})}
         return response

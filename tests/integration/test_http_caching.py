@@ -3,11 +3,9 @@ current If-None-Match; a hold, a booking or an edit changes the tag; everything 
 from __future__ import annotations
 
 import socket
-import threading
-
-import pytest
 
 from tests.integration.conftest import book, call
+from tests.integration.test_local_gateway import server  # noqa: F401  (the app served over real HTTP)
 
 DAY = "2026-12-02"
 
@@ -141,23 +139,7 @@ def test_refusals_are_no_store_and_never_304(client, shop, make_user):
 
 # --- over HTTP, through the local server ----------------------------------------------------------
 
-@pytest.fixture()
-def server(aws):
-    import app
-    from chalice import local
-    from chalice.config import Config
-
-    from local.api_server import ContractRequestHandler
-
-    dev = local.LocalDevServer(app.app, Config.create(), "127.0.0.1", 0, handler_cls=ContractRequestHandler)
-    thread = threading.Thread(target=dev.server.serve_forever, daemon=True)
-    thread.start()
-    yield dev.server.server_address
-    dev.server.shutdown()
-    dev.server.server_close()
-
-
-def test_a_304_over_http_has_no_body_and_the_connection_stays_usable(server):
+def test_a_304_over_http_has_no_body_and_the_connection_stays_usable(server):  # noqa: F811  (the fixture)
     with socket.create_connection(server, timeout=10) as connection:
         def exchange(headers: str) -> bytes:
             connection.sendall(f"GET /v1/categories HTTP/1.1\r\nHost: localhost\r\n{headers}\r\n".encode())

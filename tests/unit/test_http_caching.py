@@ -42,7 +42,8 @@ def test_if_none_match_naming_other_tags_or_nothing_does_not_match(header):
 def test_a_cached_200_gets_its_tag_and_max_age():
     policy = CachePolicy(10, "probe")
     answer = with_caching(policy, Response(body=SLOTS, headers={"Content-Type": "application/json"}), None)
-    assert answer.status_code == 200 and answer.body == '{"provider_id":"p1","slots":[{"start":"2026-12-01T09:00:00Z"}]}'
+    assert answer.status_code == 200
+    assert answer.body == '{"provider_id":"p1","slots":[{"start":"2026-12-01T09:00:00Z"}]}'
     assert answer.headers == {"Content-Type": "application/json", "ETag": etag(SLOTS),
                               "Cache-Control": "public, max-age=10"}
 
