@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.api import caching
 from chalicelib.api.http import route
 from chalicelib.api.openapi import openapi_document
 from chalicelib.api.schemas import OpenApiDocument
@@ -20,7 +21,8 @@ def health():
     return Health(status="ok").model_dump()
 
 
-@route(bp, "/v1/config", "GET", "How a client signs in", auth=False, response=SignInConfig)
+@route(bp, "/v1/config", "GET", "How a client signs in", auth=False, response=SignInConfig,
+       cache=caching.STATIC)
 def config():
     settings = get_settings()
     local = {"aws_endpoint_url": settings.aws_endpoint_url} if settings.stage == "local" else {}
@@ -28,7 +30,8 @@ def config():
                         user_pool_client_id=settings.user_pool_client_id, **local).model_dump(exclude_unset=True)
 
 
-@route(bp, "/v1/categories", "GET", "Service categories", auth=False, response=CategoryList)
+@route(bp, "/v1/categories", "GET", "Service categories", auth=False, response=CategoryList,
+       cache=caching.STATIC)
 def categories():
     return CategoryList(categories=[{"id": key, "name": name} for key, name in CATEGORIES.items()]).model_dump()
 
@@ -39,6 +42,7 @@ def search_providers(caller):
     return search.search_providers(parse_search(dict(bp.current_request.query_params or {})))
 
 
-@route(bp, "/v1/openapi.json", "GET", "This API as OpenAPI 3.1", auth=False, response=OpenApiDocument)
+@route(bp, "/v1/openapi.json", "GET", "This API as OpenAPI 3.1", auth=False, response=OpenApiDocument,
+       cache=caching.STATIC)
 def openapi():
     return openapi_document()

@@ -11,6 +11,7 @@ from chalice import Blueprint, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.adapters.tokens import verify_id_token
+from chalicelib.api.caching import NO_STORE, CachePolicy, with_caching
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import (
     Conflict,
@@ -72,6 +73,8 @@ class RouteDoc:
     raises: Tuple[Type[DomainError], ...] = field(default_factory=tuple)
     # The media type of the success answer; refusals are always JSON.
     content_type: str = JSON
+    # A public GET that shared caches may keep (chalicelib/api/caching.py); None: every answer is no-store.
+    cache: Optional[CachePolicy] = None
 
 
 ROUTES: List[RouteDoc] = []
@@ -81,7 +84,8 @@ def error_response(error: DomainError, headers: Optional[Dict[str, str]] = None)
     """The contract's error answer for a domain error: its status follows from its kind."""
     headers = {**(headers or {}), **({"Retry-After": str(error.retry_after)} if isinstance(error, TryAgain) else {})}
     return Response(body={"error": {"code": error.code, "message": error.message, **error.details}},
-                    status_code=status_of(type(error)), headers={"Content-Type": "application/json", **headers})
+                    status_code=status_of(type(error)),
+                    headers={"Content-Type": "application/json", "Cache-Control": NO_STORE, **headers})
 
 
 def respond(body: Any, status: int = 200, headers: Optional[Dict[str, str]] = None,
@@ -98,10 +102,12 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
           response: Optional[Type[BaseModel]] = None, body: Optional[Type[BaseModel]] = None,
           body_required: bool = True, query: Optional[Type[BaseModel]] = None,
           headers: Optional[Type[BaseModel]] = None, raises: Tuple[Type[DomainError], ...] = (),
-          content_type: str = JSON) -> Callable:
+          content_type: str = JSON, cache: Optional[CachePolicy] = None) -> Callable:
     """Register a handler (it gets the caller when auth, and path params) and describe it for the document."""
+    if cache is not None and (auth or method != "GET" or status != 200):
+        raise ValueError(f"{method} {path}: only a public GET answering 200 may be cached; the rest is no-store")
     ROUTES.append(RouteDoc(path, method, summary, auth, status, response, body, body_required, query, headers,
-                           tuple(raises), content_type))
+                           tuple(raises), content_type, cache))
 
     def register(handler: Callable) -> Callable:
         @functools.wraps(handler)
@@ -117,7 +123,8 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
                 if isinstance(error, TryAgain):
                     logger.warning("Request refused for now", code=error.code, path=request.path)
                 return error_response(error)
-            return result if isinstance(result, Response) else respond(result, status, content_type=content_type)
+            answer = result if isinstance(result, Response) else respond(result, status, content_type=content_type)
+            return with_caching(cache, answer, request.headers.get("if-none-match"))
 
         # No CORS: the provider console is served from the API's own origin, and no other origin may call it.
         bp.route(path, methods=[method], content_types=CONTENT_TYPES)(view)

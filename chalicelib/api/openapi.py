@@ -11,7 +11,9 @@ ERROR_REF = {"$ref": COMPONENT.format(model="Error")}
 DESCRIPTION = (
     "Booking marketplace API, version 1. JSON in and out; times are RFC 3339, answered in UTC. "
     "Every refusal is an Error: {\"error\": {\"code\", \"message\"}}. An unknown path answers 404 not_found, "
-    "a known path with another method 405 method_not_allowed with an Allow header."
+    "a known path with another method 405 method_not_allowed with an Allow header. Public reads that are the same "
+    "for every caller carry an ETag and Cache-Control: public, max-age=N, and answer 304 to a matching "
+    "If-None-Match; every other answer, refusals included, is Cache-Control: no-store."
 )
 
 
@@ -33,7 +35,7 @@ def openapi_document() -> Dict[str, Any]:
             "summary": doc.summary,
             "operationId": f"{doc.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', doc.path.lower()).strip('_')}",
             "parameters": _parameters(doc),
-            "responses": {**_success(doc, refs), **_refusals(doc)},
+            "responses": {**_success(doc, refs), **_not_modified(doc), **_refusals(doc)},
         }
         if doc.auth:
             operation["security"] = [{"cognitoIdToken": []}]
@@ -60,6 +62,10 @@ def _parameters(doc) -> List[Dict[str, Any]]:
     for model, where in ((doc.query, "query"), (doc.headers, "header")):
         if model is not None:
             parameters += _model_parameters(model, where)
+    if doc.cache is not None:
+        parameters.append({"name": "If-None-Match", "in": "header", "required": False,
+                           "description": "ETags of answers the caller holds; 304 when one is current",
+                           "schema": {"type": "string"}})
     return parameters
 
 
@@ -84,11 +90,35 @@ def _success(doc, refs) -> Dict[str, Any]:
         answer["content"] = {"application/json": {"schema": refs[(doc.response, "serialization")]}}
     elif doc.content_type != "application/json":
         answer["content"] = {doc.content_type: {"schema": {"type": "string"}}}
+    answer["headers"] = _caching_headers(doc)
     if doc.headers is not None and "Idempotency-Key" in doc.headers.model_json_schema(by_alias=True)["properties"]:
-        answer["headers"] = {"Idempotent-Replayed": {
+        answer["headers"]["Idempotent-Replayed"] = {
             "description": "true when this is a replay of the first answer to the same key and body",
-            "schema": {"type": "string", "enum": ["true"]}}}
+            "schema": {"type": "string", "enum": ["true"]}}
     return {str(doc.status): answer}
+
+
+def _caching_headers(doc) -> Dict[str, Any]:
+    """Cache-Control of a success answer (its policy, or no-store), and the ETag of a cached one."""
+    from chalicelib.api.caching import NO_STORE
+
+    if doc.cache is None:
+        return {"Cache-Control": {"description": "never stored by a cache",
+                                  "schema": {"type": "string", "const": NO_STORE}}}
+    return {
+        "Cache-Control": {"description": f"a cache may reuse the answer for {doc.cache.max_age} s",
+                          "schema": {"type": "string", "const": doc.cache.cache_control}},
+        "ETag": {"description": "a weak tag of the body; send it as If-None-Match to get 304 while it is current",
+                 "schema": {"type": "string"}},
+    }
+
+
+def _not_modified(doc) -> Dict[str, Any]:
+    """The 304 of a cached route: the caller's copy is current; no body."""
+    if doc.cache is None:
+        return {}
+    return {"304": {"description": "Not Modified: If-None-Match names the current ETag; no body",
+                    "headers": _caching_headers(doc)}}
 
 
 def _refusals(doc) -> Dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.api import caching
 from chalicelib.api.http import json_body, page_limit, parse, query, route, time_query
 from chalicelib.api.schemas import (
     AvailabilityQuery,
@@ -44,7 +45,8 @@ def my_providers(caller):
     return providers.list_mine(caller, page_limit(request), query(request, "cursor"))
 
 
-@route(bp, P, "GET", "A provider's public profile", auth=False, response=ProviderProfile)
+@route(bp, P, "GET", "A provider's public profile", auth=False, response=ProviderProfile,
+       cache=caching.PROFILE)
 def get_provider(provider_id):
     return providers.get_profile(provider_id)
 
@@ -116,7 +118,7 @@ def provider_holds(caller, provider_id):
 
 
 @route(bp, P + "/availability", "GET", "Free start times", auth=False, query=AvailabilityQuery,
-       response=Availability)
+       response=Availability, cache=caching.AVAILABILITY)
 def get_availability(provider_id):
     request = bp.current_request
     return availability.get_availability(provider_id, query(request, "service_id"), time_query(request, "from"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from chalice import Blueprint
 
+from chalicelib.api import caching
 from chalicelib.api.http import page_limit, parse, query, route
 from chalicelib.api.schemas import ReviewQuery
 from chalicelib.domain.errors import AlreadyReviewed, BookingNotReviewable, Forbidden
@@ -20,7 +21,7 @@ def post_review(caller, booking_id):
 
 
 @route(bp, "/v1/providers/{provider_id}/reviews", "GET", "A provider's reviews, newest first", auth=False,
-       query=ReviewQuery, response=ReviewPage)
+       query=ReviewQuery, response=ReviewPage, cache=caching.REVIEWS)
 def list_reviews(provider_id):
     request = bp.current_request
     return reviews.list_reviews(provider_id, page_limit(request), query(request, "cursor"))
