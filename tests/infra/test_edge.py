@@ -71,8 +71,8 @@ def test_the_console_headers_policy_sends_exactly_local_consoles_headers(templat
 def test_the_distribution_sends_the_console_headers_on_the_console_only(template):
     config = template["Resources"]["ConsoleDistribution"]["Properties"]["DistributionConfig"]
     assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {"Ref": "ConsoleHeadersPolicy"}
-    (api,) = config["CacheBehaviors"]
-    assert api["PathPattern"] == "/v1/*" and "ResponseHeadersPolicyId" not in api
+    api = config["CacheBehaviors"][-1]
+    assert api["PathPattern"] == "/v1/*" and not any("ResponseHeadersPolicyId" in b for b in config["CacheBehaviors"])
     assert api["CachePolicyId"] == "4135ea2d-6df8-44a3-9df3-4b5a84be39ad"  # Managed-CachingDisabled
     assert api["OriginRequestPolicyId"] == "b689b0a8-53d0-40ab-baf2-68738e2966ac"  # AllViewerExceptHostHeader
     origin = next(o for o in config["Origins"] if o["Id"] == api["TargetOriginId"])
@@ -108,6 +108,34 @@ def test_the_waf_blocks_in_the_contracts_shape_too(template):
         body = json.loads(acl["CustomResponseBodies"][custom["CustomResponseBodyKey"]]["Content"])
         assert body["error"]["code"] == CONTRACT[str(custom["ResponseCode"])]
         assert any(h["Name"] == "Retry-After" for h in custom["ResponseHeaders"])
+        assert {"Name": "Cache-Control", "Value": "no-store"} in custom["ResponseHeaders"]
+
+
+def test_the_cdn_caches_exactly_the_routes_the_api_marks_cacheable_and_nothing_else(template):
+    import fnmatch
+
+    from chalicelib.api.http import ROUTES
+    import app  # noqa: F401 (registers the routes)
+
+    config = template["Resources"]["ConsoleDistribution"]["Properties"]["DistributionConfig"]
+    behaviours = config["CacheBehaviors"]
+    cached = [b for b in behaviours if b["CachePolicyId"] == {"Ref": "PublicReadCachePolicy"}]
+    catch_all = [b["PathPattern"] for b in behaviours].index("/v1/*")
+    # Every cached pattern comes before /v1/* (the first match wins)
+    assert all(behaviours.index(b) < catch_all for b in cached)
+    # A path is cached by the CDN if and only if its route declares a cache policy
+    for route in {(r.path, r.method): r for r in ROUTES}.values():
+        path = re.sub(r"\{[^}]+\}", "0b5e8a52-3c1f-4d2e-9a77-5f0c2d9e1b43", route.path)  # ids are UUIDs
+        first = next(b for b in behaviours if fnmatch.fnmatchcase(path, b["PathPattern"]))
+        if route.method == "GET":
+            assert (first in cached) == (route.cache is not None), route.path
+        # No signed-in read shares a cached path: there the origin never sees Authorization on a GET
+        assert not (first in cached and route.auth and route.method == "GET"), route.path
+    # The policy keeps what the API says, never longer than 5 minutes, and never a no-store answer
+    policy = template["Resources"]["PublicReadCachePolicy"]["Properties"]["CachePolicyConfig"]
+    assert (policy["MinTTL"], policy["DefaultTTL"], policy["MaxTTL"]) == (0, 0, 300)
+    key = policy["ParametersInCacheKeyAndForwardedToOrigin"]
+    assert key["HeadersConfig"]["HeaderBehavior"] == "none" and key["QueryStringsConfig"]["QueryStringBehavior"] == "all"
 
 
 def statements(template: Dict[str, Any]) -> Iterator[tuple]:
