@@ -48,6 +48,8 @@ ROUNDS, QUICK_ROUNDS = 200, 4
 BUDGET_SECONDS, QUICK_BUDGET_SECONDS = 80.0, 15.0
 # A quick run lays out 14 days of slots instead of 60 (its figures are not for the record).
 QUICK_HORIZON_DAYS = "14"
+# GET /v1/health over the same connection afterwards: what the local server's HTTP layer costs by itself.
+HEALTH_CHECKS = 50
 
 
 def _key_range(provider_id: str, first: date, last: date) -> Tuple[str, str, str]:
@@ -151,6 +153,12 @@ def measure(quick: bool) -> Part:
                     way()
                     if turn >= WARMUP:
                         seconds[name].append(time.perf_counter() - started)
+            health = []  # the HTTP layer alone: an answer with no DynamoDB behind it
+            for _ in range(HEALTH_CHECKS):
+                started = time.perf_counter()
+                connection.request("GET", "/v1/health")
+                connection.getresponse().read()
+                health.append(time.perf_counter() - started)
         finally:
             connection.close()
             api.terminate()
@@ -168,6 +176,8 @@ def measure(quick: bool) -> Part:
         ("7-day lookup: app / raw Query (p50s)", f"{app_ratio:.2f}"),
         ("7-day lookup: HTTP keep-alive / raw Query (p50s)", f"{http_ratio:.2f}"),
         ("7-day lookup: HTTP - app, median per round (ms)", f"{http_over_app_ms:+.2f}"),
+        ("GET /v1/health over the same connection: p50 / p95 ms",
+         f"{summary_ms(health[5:])['p50_ms']:.2f} / {summary_ms(health[5:])['p95_ms']:.2f}"),
     ] + [(f"  {name}: p50 / p95 ms", f"{summaries[name]['p50_ms']:.2f} / {summaries[name]['p95_ms']:.2f}")
          for name in ("raw", "app", "http")]
     details = {
@@ -179,6 +189,7 @@ def measure(quick: bool) -> Part:
         "latency": summaries, "load_average": {"at_start": load_at_start, "at_end": load_average()},
         "median_per_round_ratio": {name: round(statistics.median(v), 3) for name, v in per_round.items()},
         "http_minus_app_ms_median": http_over_app_ms, "rounds": len(seconds["raw"]),
+        "health_over_keep_alive": summary_ms(health[5:]),
         "slot_horizon_days": int(stack.environment.get("SLOT_HORIZON_DAYS", "60")),
     }
     goals = {"availability_ratio": ("<=", 1.25), "availability_http_ratio": ("<=", 1.25),
