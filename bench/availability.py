@@ -29,6 +29,7 @@ from typing import Any, Callable, Dict, List, Tuple
 from urllib.parse import urlencode
 
 from bench.common import (
+    QUICK_SETTINGS,
     ROOT,
     CallCounter,
     Part,
@@ -46,8 +47,6 @@ WARMUP = 3
 # first, its rounds or its time.
 ROUNDS, QUICK_ROUNDS = 200, 4
 BUDGET_SECONDS, QUICK_BUDGET_SECONDS = 80.0, 15.0
-# A quick run lays out 14 days of slots instead of 60 (its figures are not for the record).
-QUICK_HORIZON_DAYS = "14"
 # GET /v1/health over the same connection afterwards: what the local server's HTTP layer costs by itself.
 HEALTH_CHECKS = 50
 
@@ -114,7 +113,7 @@ def _http_lookup(connection: http.client.HTTPConnection, path: str) -> Callable[
 def measure(quick: bool) -> Part:
     """Time the three ways in one loop; count the lookup's DynamoDB calls."""
     rounds, budget = (QUICK_ROUNDS, QUICK_BUDGET_SECONDS) if quick else (ROUNDS, BUDGET_SECONDS)
-    with app_on_moto({"SLOT_HORIZON_DAYS": QUICK_HORIZON_DAYS} if quick else None) as stack:
+    with app_on_moto(QUICK_SETTINGS if quick else None) as stack:
         import app
         from chalice.test import Client
 

@@ -228,6 +228,8 @@ APP_ENVIRONMENT = {
     "DYNAMODB_READ_TIMEOUT_SECONDS": "30",
 }
 BENCH_PASSWORD = "Bench-pass-2026!"
+#: A quick run lays out 14 days of slots instead of 60 (its figures are not for the record).
+QUICK_SETTINGS = {"SLOT_HORIZON_DAYS": "14"}
 
 
 @dataclass

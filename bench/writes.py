@@ -33,7 +33,17 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from bench.common import READS, WRITES, CallCounter, Part, api_call, app_on_moto, open_provider, part_main
+from bench.common import (
+    QUICK_SETTINGS,
+    READS,
+    WRITES,
+    CallCounter,
+    Part,
+    api_call,
+    app_on_moto,
+    open_provider,
+    part_main,
+)
 
 OPERATIONS = ("hold", "book_from_hold", "confirm", "book", "reschedule", "cancel", "release_hold")
 RULES = {"auto_confirm": False, "hold_minutes": 5, "cancel_cutoff_minutes": 0, "min_notice_minutes": 60}
@@ -220,7 +230,7 @@ def measure(quick: bool) -> Part:
     """Run every operation `repeats` times, each counted and metered alone."""
     repeats = QUICK_REPEATS if quick else REPEATS
     seen: Dict[str, List[Dict[str, Any]]] = {op: [] for op in OPERATIONS}
-    with app_on_moto({"SLOT_HORIZON_DAYS": "14"} if quick else None) as stack:
+    with app_on_moto(QUICK_SETTINGS if quick else None) as stack:
         import app
         from chalice.test import Client
 
@@ -259,7 +269,7 @@ def measure(quick: bool) -> Part:
         "calls": {op: seen[op][0]["calls"] for op in OPERATIONS},
         "write_items": {op: seen[op][0]["items"] for op in OPERATIONS},
         "repeats": repeats, "provider_rules": RULES,
-        "slot_horizon_days": 14 if quick else 60,
+        "slot_horizon_days": int(QUICK_SETTINGS["SLOT_HORIZON_DAYS"]) if quick else 60,
     }
     goals = {"booking_write_calls": ("==", 1)}
     return Part("writes", figures, goals, rows, details)
