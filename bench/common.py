@@ -213,3 +213,110 @@ def part_main(measure: Callable[[bool], Part], argv: Optional[List[str]] = None,
     for miss in missed:
         print(f"  MISSED: {miss}", file=sys.stderr)
     return 1 if missed else 0
+
+
+# --- the app against a serialised moto server (the availability and writes parts) -----------------
+
+#: The environment the app reads in a bench: emulated AWS with fake credentials, tracing and metrics off.
+APP_ENVIRONMENT = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1", "TABLE_NAME": "marketplace-bench",
+    "STAGE": "bench", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
+    "POWERTOOLS_LOG_LEVEL": "WARNING", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    "EMAIL_FROM": "bookings@marketplace.example", "SEARCH_ENDPOINT": "http://127.0.0.1:9",
+    # The emulator answers one request at a time (as in the local stack).
+    "DYNAMODB_READ_TIMEOUT_SECONDS": "30",
+}
+BENCH_PASSWORD = "Bench-pass-2026!"
+#: A quick run lays out 14 days of slots instead of 60 (its figures are not for the record).
+QUICK_SETTINGS = {"SLOT_HORIZON_DAYS": "14"}
+
+
+@dataclass
+class AppOnMoto:
+    """The app's settings pointed at a serialised moto server holding its table and user pool."""
+
+    url: str
+    environment: Dict[str, str]
+    pool_id: str
+    client_id: str
+
+    def boto3_client(self, service: str) -> Any:
+        """A plain boto3 client of the emulator (not the app's)."""
+        import boto3
+
+        return boto3.client(service, endpoint_url=self.url, region_name=self.environment["AWS_REGION"],
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def user(self, email: str, provider: bool = False) -> Dict[str, str]:
+        """Request headers of a real user of the pool (in group providers if asked), and its sub."""
+        from local import bootstrap
+
+        cognito = self.boto3_client("cognito-idp")
+        sub = bootstrap.ensure_user(cognito, self.pool_id, email, BENCH_PASSWORD,
+                                    groups=(bootstrap.PROVIDERS_GROUP,) if provider else ())
+        token = bootstrap.sign_in(cognito, self.client_id, email, BENCH_PASSWORD)
+        return {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "sub": sub}
+
+
+def _reset_app_clients() -> None:
+    from chalicelib.adapters import dynamo, search
+    from chalicelib.config import get_settings
+
+    get_settings.cache_clear()
+    dynamo.reset()
+    search.reset()
+
+
+@contextlib.contextmanager
+def app_on_moto(settings: Optional[Dict[str, str]] = None) -> Iterator[AppOnMoto]:
+    """A serialised moto server with the app's table and user pool, this process's settings pointed at it
+    (with `settings` besides; all put back afterwards)."""
+    from local import bootstrap
+
+    saved = dict(os.environ)
+    try:
+        with serialised_moto() as url:
+            os.environ.update({**APP_ENVIRONMENT, **(settings or {}), "AWS_ENDPOINT_URL": url})
+            os.environ.pop("JWKS_URL", None)
+            stack = AppOnMoto(url, dict(os.environ), "", "")
+            bootstrap.create_table(stack.boto3_client("dynamodb"), APP_ENVIRONMENT["TABLE_NAME"])
+            stack.pool_id, stack.client_id = bootstrap.create_user_pool(stack.boto3_client("cognito-idp"), "bench")
+            os.environ.update({"USER_POOL_ID": stack.pool_id, "USER_POOL_CLIENT_ID": stack.client_id})
+            stack.environment = dict(os.environ)
+            _reset_app_clients()
+            yield stack
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        _reset_app_clients()
+
+
+def api_call(client: Any, method: str, path: str, headers: Dict[str, str], body: Any = None,
+             want: int = 200) -> Any:
+    """One request through chalice.test.Client; its JSON answer, or SystemExit when the status is not `want`."""
+    sent = {name: value for name, value in headers.items() if name != "sub"}
+    response = getattr(client.http, method.lower())(path, headers=sent,
+                                                    body=None if body is None else json.dumps(body))
+    if response.status_code != want:
+        raise SystemExit(f"{method} {path} answered {response.status_code}, not {want}: {response.body[:300]!r}")
+    return json.loads(response.body) if response.body else None
+
+
+def open_provider(client: Any, owner: Dict[str, str], rules: Optional[Dict[str, Any]] = None) -> Dict[str, str]:
+    """A London provider open 09:00-17:00 on weekdays with a 60-minute service (+15 buffer), as the tests' shop;
+    its slots (60 days unless SLOT_HORIZON_DAYS says otherwise) laid out by the app's own routes: {"pid", "sid"}."""
+    from chalicelib.service import schedule
+
+    body: Dict[str, Any] = {"name": "Bench spa", "categories": ["massage"], "location": {"lat": 51.5, "lon": -0.1},
+                            "timezone": "Europe/London"}
+    if rules:
+        body["booking_rules"] = rules
+    pid = api_call(client, "POST", "/v1/providers", owner, body, want=201)["provider_id"]
+    week = {day: [{"start": "09:00", "end": "17:00"}] for day in ("mon", "tue", "wed", "thu", "fri")}
+    api_call(client, "PUT", f"/v1/providers/{pid}/working-hours", owner, {"weekly": week})
+    service = api_call(client, "POST", f"/v1/providers/{pid}/services", owner, {
+        "name": "Massage", "category": "massage", "duration_minutes": 60, "buffer_minutes": 15,
+        "price": {"amount": 4500, "currency": "GBP"}}, want=201)
+    schedule.finish_sync(pid)  # whatever the request's time budget left undone
+    return {"pid": pid, "sid": service["service_id"]}

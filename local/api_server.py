@@ -9,6 +9,9 @@
   repeats anything the caller sent.
 - No CORS: the routes have none (the console is served from the API's origin), so OPTIONS is a method like
   any other a path does not take, 405 (chalice would answer it 200 itself, as a preflight).
+- Each answer goes out in one write, headers and body together, on a socket with Nagle's algorithm off.
+  chalice writes the body after the headers: on a keep-alive connection the body then waited for the
+  client's delayed ACK of the headers (some 40 ms on Linux).
 
 The deployed API answers these from API Gateway; its gateway responses get the same shape with the infra.
 """
@@ -78,6 +81,8 @@ class ContractGateway(local.LocalGateway):
 class ContractRequestHandler(local.ChaliceRequestHandler):
     """chalice's request handler with ContractGateway; every method reaches it, and HEAD and 204 get no body."""
 
+    disable_nagle_algorithm = True  # TCP_NODELAY on every accepted connection (socketserver's setup)
+
     def __init__(self, request: Any, client_address: Any, server: Any, app_object: Any, config: Any) -> None:
         self.local_gateway = ContractGateway(app_object, config)
         BaseHTTPRequestHandler.__init__(self, request, client_address, server)
@@ -117,27 +122,36 @@ class ContractRequestHandler(local.ChaliceRequestHandler):
             self._send_file_answer(200, {**headers, "Content-Type": console.content_type(file)}, file.read_bytes())
 
     def _send_file_answer(self, code: int, headers: Dict[str, str], body: bytes) -> None:
-        self.send_response(code)
-        for name, value in {**headers, "Content-Length": str(len(body))}.items():
-            self.send_header(name, value)
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
+        self._send_answer(code, {**headers, "Content-Length": str(len(body))}, b"" if self.command == "HEAD" else body)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
 
     def _send_http_response(self, code: int, headers: local.HeaderType, body: Any) -> None:
         if code == 204 or self.command == "HEAD":
             self._send_headers_only(code, headers, body)
+        elif body is None:
+            self._send_answer(code, {**headers, "Content-Length": "0"}, b"")
         else:
-            super()._send_http_response(code, headers, body)
+            body = body if isinstance(body, bytes) else body.encode("utf-8")
+            headers = dict(headers)
+            # chalice's order: length, type (JSON unless the route said), the route's headers.
+            self._send_answer(code, {"Content-Length": str(len(body)),
+                                     "Content-Type": headers.pop("Content-Type", "application/json"), **headers}, body)
 
     def _send_headers_only(self, code: int, headers: local.HeaderType, body: Any) -> None:
-        self.send_response(code)
         if code != 204:
             length = len(body.encode() if isinstance(body, str) else body or b"")
             headers = {"Content-Type": "application/json", **headers, "Content-Length": str(length)}
-        self._send_headers({k: v for k, v in headers.items() if code != 204 or k.lower() != "content-type"})
+        self._send_answer(code, {k: v for k, v in headers.items() if code != 204 or k.lower() != "content-type"}, b"")
+
+    def _send_answer(self, code: int, headers: local.HeaderType, body: bytes) -> None:
+        """The status line, the headers (a list value as one line each) and the body in one write."""
+        self.send_response(code)
+        for name, value in headers.items():
+            for one in value if isinstance(value, list) else [value]:
+                self.send_header(name, one)
+        self._headers_buffer.append(b"\r\n" + body)
+        self.flush_headers()
 
     def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
         """http.server's own refusals (a malformed request line or headers) in the contract's shape."""
@@ -149,10 +163,9 @@ class ContractRequestHandler(local.ChaliceRequestHandler):
         self.close_connection = True
         # A request line that did not parse leaves HTTP/0.9, which has no status line; answer in HTTP/1.1.
         self.request_version = self.protocol_version
-        self.send_response(code)
-        self._send_headers({**headers, "Content-Length": str(len(body)), "Connection": "close"})
-        if self.command != "HEAD" and code >= 200 and code not in (204, 304):
-            self.wfile.write(body)
+        with_body = self.command != "HEAD" and code >= 200 and code not in (204, 304)
+        self._send_answer(code, {**headers, "Content-Length": str(len(body)), "Connection": "close"},
+                          body if with_body else b"")
 
 
 class ContractFactory(CLIFactory):
