@@ -16,7 +16,11 @@ processes barely move it. `wall` is what a caller waits, and what other processe
 "first request traced" adds what the first request pays where tracing is on (Powertools' rule: in
 Lambda and POWERTOOLS_TRACE_DISABLED unset): the X-Ray SDK and its patches. "first database request"
 adds what the first request that reads or writes DynamoDB pays: the adapters, imported on first use,
-and the process's one client. Both are reported, not checked against --max-ratio.
+and the process's one client. "stream function, first record" is the same for the heaviest stream
+function, whose handlers import the stream adapter and their service on the first record. These three are
+reported, not checked against --max-ratio.
+
+`python -m bench.cold_start` (part of `make bench`) runs the same measurement as a benchmark part.
 
 --importtime MODULE runs `python -X importtime` and lists what MODULE loads beyond `import boto3`,
 grouped by the project module that imports it: where a lazy import would pay off.
@@ -45,6 +49,7 @@ ENTRY_POINTS = ("app", *sorted(f"{package}.{path.stem}" for package in ("schedul
 PROJECT_PACKAGES = ("app", "chalicelib", "scheduled", "stream_handlers")
 TRACED = "app, first request traced"
 FIRST_DATA = "app, first database request"
+FIRST_RECORD = "stream function, first record"
 CLIENT_BASELINE = "boto3 + a DynamoDB client"
 STATEMENTS = {
     **{module: f"import {module}" for module in (BASELINE, *ENTRY_POINTS)},
@@ -55,7 +60,13 @@ STATEMENTS = {
     CLIENT_BASELINE: "import boto3; boto3.client('dynamodb')",
     FIRST_DATA: ("import app; import chalicelib.adapters.bookings, chalicelib.adapters.slots; "
                  "from chalicelib.adapters import dynamo; dynamo.client()"),
+    # What the first record of a stream function adds to its import: the stream adapter, the service and the
+    # client, which the handlers import on first use (the heaviest of the three functions).
+    FIRST_RECORD: ("import stream_handlers.notifications; import chalicelib.adapters.stream, "
+                   "chalicelib.service.notifications; from chalicelib.adapters import dynamo; dynamo.client()"),
 }
+#: The extras, each with the baseline it is compared with; reported, not checked against a goal.
+EXTRAS = {TRACED: BASELINE, FIRST_DATA: CLIENT_BASELINE, FIRST_RECORD: CLIENT_BASELINE}
 TIMER = ("import time; w, c = time.perf_counter(), time.process_time(); {statement}; "
          "print(time.perf_counter() - w, time.process_time() - c)")
 CLOCKS = ("cpu", "wall")
@@ -128,10 +139,11 @@ class Figures:
         }
 
 
-def measure(python: str, env: Dict[str, str], runs: int, names: List[str]) -> Dict[str, Dict[str, Figures]]:
+def measure(python: str, env: Dict[str, str], runs: int, names: List[str],
+            warm_up: bool = True) -> Dict[str, Dict[str, Figures]]:
     """Time every statement `runs` times, interleaved in a fresh random order each run: clock -> name -> figures."""
-    for name in names:  # warm-up, not counted: writes the project's .pyc files
-        time_import(python, STATEMENTS[name], env)
+    if warm_up:  # not counted: one interpreter running every statement writes the project's .pyc files
+        time_import(python, "; ".join(STATEMENTS[name] for name in names), env)
     figures = {clock: {name: Figures([], []) for name in names} for clock in CLOCKS}
     for run in range(runs):
         order = random.sample(names, len(names))
@@ -143,6 +155,13 @@ def measure(python: str, env: Dict[str, str], runs: int, names: List[str]) -> Di
         print(f"  run {run + 1}/{runs} (cpu/wall ms): "
               + ", ".join(f"{n} {took[n]['cpu']:.0f}/{took[n]['wall']:.0f}" for n in names), file=sys.stderr)
     return figures
+
+
+def against(figures: Dict[str, Figures], name: str, baseline: str) -> Dict[str, float]:
+    """`name` against `baseline` by one clock: best over best, and the median of the ratios within a run."""
+    runs, base = figures[name].runs, figures[baseline].runs
+    return {"ratio_best": round(min(runs) / min(base), 2),
+            "ratio_median": round(statistics.median(r / b for r, b in zip(runs, base)), 2)}
 
 
 # -- -X importtime ----------------------------------------------------------------------------
@@ -236,7 +255,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             print(f"{ms:7.1f}  {importer:<34} {what}")
         return 0
 
-    names = [BASELINE, *ENTRY_POINTS, CLIENT_BASELINE, FIRST_DATA] + ([] if args.no_tracing else [TRACED])
+    names = [BASELINE, *ENTRY_POINTS, CLIENT_BASELINE, FIRST_DATA, FIRST_RECORD] + ([] if args.no_tracing else [TRACED])
     print(f"cold start, stage {args.stage}, {args.runs} runs of each in fresh interpreters ...", file=sys.stderr)
     figures = measure(args.python, env, args.runs, names)
     by_clock = {
@@ -254,8 +273,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"{name:<30} {r['best_ms']:8.1f} {r['median_ms']:10.1f} {by_clock[other][name]['best_ms']:10.1f}"
               f" {r['ratio_best']:15.2f} {r['ratio_median']:25.2f}")
 
-    first_request = round(results[FIRST_DATA]["best_ms"] / results[CLIENT_BASELINE]["best_ms"], 2)
+    first_request = against(figures[args.clock], FIRST_DATA, CLIENT_BASELINE)["ratio_best"]
     print(f"\nfirst database request against a bare function with a DynamoDB client: {first_request:.2f}x")
+    first_record = against(figures[args.clock], FIRST_RECORD, CLIENT_BASELINE)["ratio_best"]
+    print(f"a stream function's first record against a bare function with a DynamoDB client: {first_record:.2f}x")
 
     if args.json:
         path = Path(args.json)
@@ -272,6 +293,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             "baseline": BASELINE,
             "results": results,
             "first_database_request_ratio": first_request,
+            "first_stream_record_ratio": first_record,
             "by_clock": by_clock,
         }, indent=2) + "\n")
         print(f"\nwritten to {path}")
