@@ -5,6 +5,7 @@ request that died left) is finished here. Until then those days offer fewer star
 """
 from chalicelib.config import require_settings
 from chalicelib.observability import scheduled_job
+from chalicelib.service.schedule import finish_all_syncs
 
 # At import, so that a function missing a setting fails its cold start with the names in its log.
 require_settings("scheduled.finish_syncs")
@@ -13,8 +14,4 @@ require_settings("scheduled.finish_syncs")
 @scheduled_job
 def handler(event, context):
     """Bring every provider's pending days in line with its saved working hours."""
-    # On the first run, not at import: the service loads the pydantic domain (~100 ms of CPU); the import
-    # itself stays the settings check.
-    from chalicelib.service.schedule import finish_all_syncs
-
     return finish_all_syncs()

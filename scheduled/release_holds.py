@@ -4,6 +4,7 @@ Reads already treat a lapsed hold's slots as free; this only tidies the table.
 """
 from chalicelib.config import require_settings
 from chalicelib.observability import scheduled_job
+from chalicelib.service.holds import release_lapsed_holds
 
 # At import, so that a function missing a setting fails its cold start with the names in its log.
 require_settings("scheduled.release_holds")
@@ -12,8 +13,4 @@ require_settings("scheduled.release_holds")
 @scheduled_job
 def handler(event, context):
     """Release every hold whose time has passed."""
-    # On the first run, not at import: the service loads the pydantic domain (~100 ms of CPU); the import
-    # itself stays the settings check.
-    from chalicelib.service.holds import release_lapsed_holds
-
     return {"released": release_lapsed_holds()}

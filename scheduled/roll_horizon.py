@@ -5,6 +5,7 @@ its day within the hour.
 """
 from chalicelib.config import require_settings
 from chalicelib.observability import scheduled_job
+from chalicelib.service.schedule import roll_all_horizons
 
 # At import, so that a function missing a setting fails its cold start with the names in its log.
 require_settings("scheduled.roll_horizon")
@@ -13,8 +14,4 @@ require_settings("scheduled.roll_horizon")
 @scheduled_job
 def handler(event, context):
     """Roll every provider's slot horizon forward."""
-    # On the first run, not at import: the service loads the pydantic domain (~100 ms of CPU); the import
-    # itself stays the settings check.
-    from chalicelib.service.schedule import roll_all_horizons
-
     return roll_all_horizons()

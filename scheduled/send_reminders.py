@@ -1,6 +1,7 @@
 """Every minute when deployed, every 15 s in the local stack: remind customers a day before their bookings."""
 from chalicelib.config import require_settings
 from chalicelib.observability import scheduled_job
+from chalicelib.service.reminders import send_due_reminders
 
 # At import, so that a function missing a setting fails its cold start with the names in its log.
 require_settings("scheduled.send_reminders")
@@ -9,8 +10,4 @@ require_settings("scheduled.send_reminders")
 @scheduled_job
 def handler(event, context):
     """Send the reminders that fell due."""
-    # On the first run, not at import: the service loads the pydantic domain (~100 ms of CPU); the import
-    # itself stays the settings check.
-    from chalicelib.service.reminders import send_due_reminders
-
     return send_due_reminders()

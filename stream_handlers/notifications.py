@@ -5,7 +5,9 @@ from chalicelib.observability import logger, stream_function
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from chalicelib.adapters.stream import events_of
 from chalicelib.config import require_settings
+from chalicelib.service.notifications import notify
 
 # At import, so that a function missing a setting fails its cold start with the names in its log.
 require_settings("stream_handlers.notifications")
@@ -15,11 +17,6 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 def record_handler(record: DynamoDBRecord) -> None:
     """Deliver the notices of every event in one record; raising fails this record alone."""
-    # On the first record, not at import: these load PynamoDB, botocore's session and the pydantic domain
-    # (~300 ms of CPU); the import itself stays Powertools and the settings check.
-    from chalicelib.adapters.stream import events_of
-    from chalicelib.service.notifications import notify
-
     for event in events_of(record.raw_event):
         try:
             notify(event)

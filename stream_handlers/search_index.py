@@ -7,7 +7,9 @@ from typing import Set
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
+from chalicelib.adapters.stream import events_of
 from chalicelib.config import require_settings
+from chalicelib.service.search import index_providers
 
 # At import, so that a function missing a setting fails its cold start with the names in its log.
 require_settings("stream_handlers.search_index")
@@ -20,11 +22,6 @@ _rebuilt: Set[str] = set()
 
 def record_handler(record: DynamoDBRecord) -> None:
     """Rebuild the documents of the providers one record's events concern; raising fails this record alone."""
-    # On the first record, not at import: these load PynamoDB, botocore's session and the pydantic domain
-    # (~300 ms of CPU); the import itself stays Powertools and the settings check.
-    from chalicelib.adapters.stream import events_of
-    from chalicelib.service.search import index_providers
-
     # Powertools passes the record by the keyword `record`.
     providers = {event.provider_id for event in events_of(record.raw_event)} - _rebuilt
     if not providers:
