@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import math
 import statistics
 import subprocess
 import sys
@@ -76,6 +77,17 @@ def _raw_query(dynamodb: Any, table: str, pk: str, low: str, high: str) -> Calla
             if not start_key:
                 return items
     return query
+
+
+def _read_units(dynamodb: Any, table: str, pk: str, low: str, high: str) -> Tuple[int, int]:
+    """(read units, bytes) of the lookup's Query by DynamoDB's rule: the items' sizes summed, 4 KB a unit."""
+    from bench.writes import item_size
+
+    page = dynamodb.query(TableName=table, KeyConditionExpression="pk = :pk AND sk BETWEEN :low AND :high",
+                          ExpressionAttributeValues={":pk": {"S": pk}, ":low": {"S": low}, ":high": {"S": high}},
+                          ConsistentRead=True)
+    size = sum(item_size(item) for item in page["Items"])
+    return math.ceil(size / 4096), size
 
 
 def _start_api(environment: Dict[str, str]) -> Tuple[subprocess.Popen, int]:
@@ -136,6 +148,8 @@ def measure(quick: bool) -> Part:
         try:
             ways: List[Tuple[str, Callable[[], int]]] = [("raw", raw), ("app", in_process), ("http", over_http)]
             answers = {name: way() for name, way in ways}
+            read_units, bytes_read = _read_units(stack.boto3_client("dynamodb"), stack.environment["TABLE_NAME"],
+                                                 pk, low, high)
             if answers["app"] != answers["http"] or answers["app"] == 0:
                 raise SystemExit(f"the app and the API disagree or offer nothing: {answers}")
             with CallCounter() as counter:
@@ -169,9 +183,10 @@ def measure(quick: bool) -> Part:
     per_round = {name: [w / r for w, r in zip(seconds[name], seconds["raw"])] for name in ("app", "http")}
     http_over_app_ms = round(statistics.median(h - a for h, a in zip(seconds["http"], seconds["app"])) * 1000, 2)
     figures = {"availability_ratio": app_ratio, "availability_http_ratio": http_ratio,
-               "availability_calls": sum(calls.values())}
+               "availability_calls": sum(calls.values()), "availability_read_units": read_units}
     rows = [
         ("7-day lookup: DynamoDB calls", f"{figures['availability_calls']} ({', '.join(calls)})"),
+        ("7-day lookup: read capacity (strongly consistent)", f"{read_units} RCU ({bytes_read:,} bytes)"),
         ("7-day lookup: app / raw Query (p50s)", f"{app_ratio:.2f}"),
         ("7-day lookup: HTTP keep-alive / raw Query (p50s)", f"{http_ratio:.2f}"),
         ("7-day lookup: HTTP - app, median per round (ms)", f"{http_over_app_ms:+.2f}"),

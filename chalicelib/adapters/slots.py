@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Dict, Iterable, List, Optional, Tuple
+from decimal import Decimal
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from chalicelib.adapters import dynamo
 from chalicelib.adapters.models import CardItem, ScheduleItem, SlotItem
@@ -23,12 +24,19 @@ def _epoch(instant: datetime) -> int:
     return int(instant.timestamp())
 
 
-def _state(item: SlotItem) -> SlotState:
+def _state(raw: Dict[str, Any]) -> SlotState:
+    """A slot item's state from its raw attributes (a PynamoDB instance per slot cost more than the lookup)."""
+    expires = raw.get("hold_expires")
     return SlotState(
-        start=parse_instant(item.sk[len(SlotItem.PREFIX):], "slot"), status=item.status,
-        in_hours=bool(item.in_hours), hold_id=item.hold_id,
-        hold_expires=None if item.hold_expires is None else int(item.hold_expires),
-        booking_id=item.booking_id, block_id=item.block_id)
+        start=parse_instant(raw["sk"]["S"][len(SlotItem.PREFIX):], "slot"), status=raw["status"]["S"],
+        in_hours=bool(raw.get("in_hours", {}).get("BOOL", False)), hold_id=_text(raw, "hold_id"),
+        hold_expires=None if expires is None or "N" not in expires else int(Decimal(expires["N"])),
+        booking_id=_text(raw, "booking_id"), block_id=_text(raw, "block_id"))
+
+
+def _text(raw: Dict[str, Any], name: str) -> Optional[str]:
+    value = raw.get(name)
+    return None if value is None else value.get("S")
 
 
 def _range(provider_id: str, start: datetime, end: datetime) -> Tuple[str, str, str]:
@@ -40,7 +48,7 @@ def _range(provider_id: str, start: datetime, end: datetime) -> Tuple[str, str, 
 def query_slots(provider_id: str, start: datetime, end: datetime) -> List[SlotState]:
     """Every slot item of the provider whose start is in [start, end), one strongly consistent Query."""
     pk, low, high = _range(provider_id, start, end)
-    return [_state(SlotItem.from_raw_data(raw)) for raw in dynamo.query_range(pk, low, high)
+    return [_state(raw) for raw in dynamo.query_range(pk, low, high)
             if not CardItem.is_card_key(raw["sk"]["S"])]
 
 
@@ -48,7 +56,7 @@ def query_held_slots(provider_id: str, start: datetime, end: datetime) -> List[S
     """The HELD slot items of the provider whose start is in [start, end), lapsed or not: one strongly consistent
     Query of the range, filtered by status (cards have none)."""
     pk, low, high = _range(provider_id, start, end)
-    return [_state(SlotItem.from_raw_data(raw))
+    return [_state(raw)
             for raw in dynamo.query_range(pk, low, high, filter_condition=SlotItem.status == HELD)]
 
 
@@ -61,7 +69,7 @@ def read_availability(provider_id: str, start: datetime, end: datetime
         if CardItem.is_card_key(raw["sk"]["S"]):
             cards.append(card_from_item(raw, provider_id))
         else:
-            states.append(_state(SlotItem.from_raw_data(raw)))
+            states.append(_state(raw))
     return cards, states
 
 
