@@ -21,6 +21,9 @@ from chalicelib.adapters.table import GSI1, GSI2, GSI3
 from chalicelib.domain.timegrid import format_utc
 
 HOLD_SHARDS = 8
+#: Partitions the providers' listing (profiles on gsi1, schedules on gsi3) is spread over: one would be a hot
+#: partition for every scheduled walk at scale (decision 14). Changing it needs a backfill of both listings.
+PROVIDER_SHARDS = 16
 
 
 class _TableNameFromSettings(type):
@@ -87,9 +90,14 @@ def provider_pk(provider_id: str) -> str:
     return f"PROVIDER#{provider_id}"
 
 
+def provider_shard(provider_id: str) -> int:
+    """The shard of the providers' listing that holds this provider's profile and schedule."""
+    return _shard(provider_id, PROVIDER_SHARDS)
+
+
 class ProviderItem(_Item):
-    """A provider's public profile and rules (PROVIDER#id / PROFILE); GSI1 lists all providers, GSI2 (sparse)
-    an owner's providers by creation."""
+    """A provider's public profile and rules (PROVIDER#id / PROFILE); GSI1 lists all providers by shard, GSI2
+    (sparse) an owner's providers by creation."""
 
     provider_id = UnicodeAttribute()
     owner_id = UnicodeAttribute()
@@ -125,11 +133,17 @@ class ProviderItem(_Item):
     by_list = Gsi1()
     by_owner = Gsi2()
 
-    LIST_PK = "PROVIDERS"
-
     @classmethod
     def key(cls, provider_id: str) -> Tuple[str, str]:
         return provider_pk(provider_id), "PROFILE"
+
+    @classmethod
+    def list_partition(cls, provider_id: str) -> str:
+        return cls.list_partition_of(provider_shard(provider_id))
+
+    @classmethod
+    def list_partition_of(cls, shard: int) -> str:
+        return f"PROVIDERS#{shard}"
 
     @classmethod
     def owner_partition(cls, owner_id: str) -> str:
@@ -141,7 +155,8 @@ class ProviderItem(_Item):
 
 
 class ScheduleItem(_Item):
-    """A provider's working hours (PROVIDER#id / SCHEDULE); GSI1 lists those whose slots are still syncing."""
+    """A provider's working hours (PROVIDER#id / SCHEDULE); GSI1 lists those whose slots are still syncing,
+    GSI3 all of them by the shard of their provider (what the horizon roll walks beside the profiles)."""
 
     provider_id = UnicodeAttribute(null=True)
     document = UnicodeAttribute()
@@ -155,7 +170,10 @@ class ScheduleItem(_Item):
     previous_timezone = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     by_sync = Gsi1()
+    by_list = Gsi3()
 
     SYNC_SHARDS = 4
 
@@ -170,6 +188,14 @@ class ScheduleItem(_Item):
     @classmethod
     def sync_partitions(cls) -> Tuple[str, ...]:
         return tuple(f"SYNCS#{shard}" for shard in range(cls.SYNC_SHARDS))
+
+    @classmethod
+    def list_partition(cls, provider_id: str) -> str:
+        return cls.list_partition_of(provider_shard(provider_id))
+
+    @classmethod
+    def list_partition_of(cls, shard: int) -> str:
+        return f"SCHEDULES#{shard}"
 
 
 def _shard(identifier: str, shards: int) -> int:
