@@ -95,7 +95,21 @@ def provider_shard(provider_id: str) -> int:
     return _shard(provider_id, PROVIDER_SHARDS)
 
 
-class ProviderItem(_Item):
+class _Listed:
+    """An item of a provider listed on an index under the provider's shard (`LIST_PREFIX` + shard / provider id)."""
+
+    LIST_PREFIX = ""
+
+    @classmethod
+    def list_partition(cls, provider_id: str) -> str:
+        return cls.list_partition_of(provider_shard(provider_id))
+
+    @classmethod
+    def list_partition_of(cls, shard: int) -> str:
+        return f"{cls.LIST_PREFIX}{shard}"
+
+
+class ProviderItem(_Listed, _Item):
     """A provider's public profile and rules (PROVIDER#id / PROFILE); GSI1 lists all providers by shard, GSI2
     (sparse) an owner's providers by creation."""
 
@@ -133,17 +147,11 @@ class ProviderItem(_Item):
     by_list = Gsi1()
     by_owner = Gsi2()
 
+    LIST_PREFIX = "PROVIDERS#"
+
     @classmethod
     def key(cls, provider_id: str) -> Tuple[str, str]:
         return provider_pk(provider_id), "PROFILE"
-
-    @classmethod
-    def list_partition(cls, provider_id: str) -> str:
-        return cls.list_partition_of(provider_shard(provider_id))
-
-    @classmethod
-    def list_partition_of(cls, shard: int) -> str:
-        return f"PROVIDERS#{shard}"
 
     @classmethod
     def owner_partition(cls, owner_id: str) -> str:
@@ -154,7 +162,7 @@ class ProviderItem(_Item):
         return f"{created_at}#{provider_id}"
 
 
-class ScheduleItem(_Item):
+class ScheduleItem(_Listed, _Item):
     """A provider's working hours (PROVIDER#id / SCHEDULE); GSI1 lists those whose slots are still syncing,
     GSI3 all of them by the shard of their provider (what the horizon roll walks beside the profiles)."""
 
@@ -176,6 +184,7 @@ class ScheduleItem(_Item):
     by_list = Gsi3()
 
     SYNC_SHARDS = 4
+    LIST_PREFIX = "SCHEDULES#"
 
     @classmethod
     def key(cls, provider_id: str) -> Tuple[str, str]:
@@ -188,14 +197,6 @@ class ScheduleItem(_Item):
     @classmethod
     def sync_partitions(cls) -> Tuple[str, ...]:
         return tuple(f"SYNCS#{shard}" for shard in range(cls.SYNC_SHARDS))
-
-    @classmethod
-    def list_partition(cls, provider_id: str) -> str:
-        return cls.list_partition_of(provider_shard(provider_id))
-
-    @classmethod
-    def list_partition_of(cls, shard: int) -> str:
-        return f"SCHEDULES#{shard}"
 
 
 def _shard(identifier: str, shards: int) -> int:
