@@ -54,7 +54,8 @@ def _provider_item(provider: Provider) -> ProviderItem:
         horizon_end=provider.horizon_end, created_at=provider.created_at,
         updated_at=provider.updated_at, version=provider.version, card_version=provider.card_version,
         cards_through=provider.cards_through, changed_by=provider.changed_by,
-        gsi1pk=ProviderItem.list_partition(provider.provider_id), gsi1sk=provider.provider_id, gsi2pk=ProviderItem.owner_partition(provider.owner_id),
+        gsi1pk=ProviderItem.list_partition(provider.provider_id), gsi1sk=provider.provider_id,
+        gsi2pk=ProviderItem.owner_partition(provider.owner_id),
         gsi2sk=ProviderItem.owner_sort_key(provider.created_at, provider.provider_id), **provider.rules.model_dump())
 
 
