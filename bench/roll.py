@@ -238,7 +238,8 @@ def _part(count: int, zones: Dict[str, ZoneInfo], build_seconds: List[float], bu
     details = {"providers": count, "roll_outcome": outcome, "roll_calls": calls.by_operation(),
                "roll_calls_total": total, "roll_listing_queries": seen.index_queries,
                "roll_calls_per_provider_with_listing": round(total / count, 2),
-               "roll_items_written": seen.items_written, "days_written_by_provider": {str(days): n for days, n in sorted(Counter(days_written).items())},
+               "roll_items_written": seen.items_written,
+               "days_written_by_provider": {str(days): n for days, n in sorted(Counter(days_written).items())},
                "first_build_calls": dict(build_calls), "first_build_ms": summary_ms(build_seconds),
                "first_build_items_written_median": statistics.median(build_write_items)}
     return Part(name="roll", figures=figures, goals=goals, rows=rows, details=details)
