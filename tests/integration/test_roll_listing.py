@@ -80,3 +80,22 @@ def test_a_day_later_the_roll_writes_the_day_and_the_card_in_one_transaction(aws
     stale = dataclasses.replace(before)
     assert schedule.roll_listed(stale, store.get_schedule(pid)) is False
     assert store.get_provider(pid).horizon_end == new_day.isoformat()
+
+
+@pytest.mark.parametrize("listed_as", ["an older version", "no pending days"])
+def test_hours_not_as_listed_refuse_the_transaction_and_the_slower_path_rolls(aws, fixed_clock, listed_as):
+    from chalicelib.adapters import providers as store
+    from chalicelib.service import schedule
+
+    pid = create()
+    schedule.put_working_hours(OWNER, pid, {"weekly": {day: [{"start": "09:00", "end": "17:00"}]
+                                                       for day in EVERY_DAY}})
+    listed, state = store.get_provider(pid), store.get_schedule(pid)
+    if listed_as == "an older version":
+        store.commit_schedule(pid, schedule.WorkingHours.parse({"weekly": {}}), state.version, [], fixed_clock.now)
+    else:
+        store.mark_pending(pid, [date(2026, 12, 10)], state.version)  # a change half-way
+    fixed_clock.now += timedelta(days=1)
+    assert schedule.roll_listed(listed, state) is False
+    assert store.get_provider(pid).horizon_end == (date.fromisoformat(listed.horizon_end)
+                                                   + timedelta(days=1)).isoformat()
