@@ -315,14 +315,17 @@ def _pending_actions(provider_id: str, days: Iterable[date]) -> list:
 
 
 def mark_pending(provider_id: str, days: Iterable[date], version: int,
-                 previous_timezone: Optional[str] = None) -> None:
-    """Record days whose slots are about to change, if the hours are still at `version`."""
+                 previous_timezone: Optional[str] = None, bump_version: bool = False) -> None:
+    """Record days whose slots are about to change, if the hours are still at `version` (then at version + 1
+    if `bump_version`: whoever read `version` must read again)."""
     days = list(days)
     if not days:
         return
     actions = _pending_actions(provider_id, days)
     if previous_timezone is not None:
         actions.append(ScheduleItem.previous_timezone.set(previous_timezone))
+    if bump_version:
+        actions.append(ScheduleItem.version.set(version + 1))
     try:
         ScheduleItem(*ScheduleItem.key(provider_id)).update(actions=actions, condition=ScheduleItem.version == version)
     except UpdateError as error:

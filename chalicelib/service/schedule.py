@@ -151,7 +151,10 @@ def roll_horizon(provider_id: str) -> int:
     written = 0
     if new_days:
         def open_new_days() -> None:
-            provider_store.mark_pending(provider_id, new_days, provider_store.get_schedule(provider_id).version)
+            # A new version too: a change of hours that read the old one before these days entered the horizon
+            # would otherwise commit without them, and leave them laid out in the hours it replaced.
+            provider_store.mark_pending(provider_id, new_days, provider_store.get_schedule(provider_id).version,
+                                        bump_version=True)
 
         retry_on_stale(open_new_days, "the working hours")
         written = finish_sync(provider_id, sync_deadline()).written

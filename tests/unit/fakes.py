@@ -380,7 +380,7 @@ class FakeProviders:
 
     @_recorded
     def mark_pending(self, provider_id: str, days: Iterable[date], version: int,
-                     previous_timezone: Optional[str] = None) -> None:
+                     previous_timezone: Optional[str] = None, bump_version: bool = False) -> None:
         days = list(days)
         if not days:
             return
@@ -388,6 +388,8 @@ class FakeProviders:
         record.add_pending(days)
         if previous_timezone is not None:
             record.previous_timezone = previous_timezone
+        if bump_version:
+            record.version += 1
 
     @_recorded
     def commit_schedule(self, provider_id: str, hours: WorkingHours, expected_version: int, days: Iterable[date],

@@ -170,3 +170,24 @@ def test_a_provider_not_yet_rolled_is_listed_without_its_schedule_and_rolled_slo
     fixed_clock.advance(days=1)
     assert schedule.roll_listed(dataclasses.replace(state.providers[shop.pid]), None) is False
     assert state.providers[shop.pid].horizon_end == "2027-01-31"
+
+
+@pytest.mark.parametrize("path", ["fast", "slower"])
+def test_a_change_that_read_the_hours_before_the_day_entered_still_lays_that_day_out(state, fixed_clock, path):
+    # Given a provider open 09:00-17:00; an owner saves 12:00-20:00 just before midnight, and between reading the
+    # hours and marking its days the clock passes midnight and the roll lays the new day out in the old hours
+    fixed_clock.now = datetime(2026, 12, 1, 23, 59, tzinfo=timezone.utc)
+    shop = open_shop(weekly("09:00", "17:00", EVERY_DAY))
+    new_day = date.fromisoformat(state.providers[shop.pid].horizon_end) + timedelta(days=1)
+
+    def midnight_and_the_roll() -> None:
+        fixed_clock.now = datetime(2026, 12, 2, 0, 1, tzinfo=timezone.utc)
+        schedule.roll_all_horizons() if path == "fast" else schedule.roll_horizon(shop.pid)
+
+    state.before("mark_pending", midnight_and_the_roll)
+    schedule.put_working_hours(OWNER, shop.pid, weekly("12:00", "20:00", EVERY_DAY))
+    # Then the roll's new version sent the change back to read again, and the new day follows the saved hours
+    london = ZoneInfo("Europe/London")
+    assert state.providers[shop.pid].horizon_end == new_day.isoformat()
+    assert day_slots(state, shop.pid, new_day, london) == set(working_slots(
+        WorkingHours.parse(weekly("12:00", "20:00", EVERY_DAY)), new_day, london))
