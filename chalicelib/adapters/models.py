@@ -21,6 +21,9 @@ from chalicelib.adapters.table import GSI1, GSI2, GSI3
 from chalicelib.domain.timegrid import format_utc
 
 HOLD_SHARDS = 8
+#: Partitions the providers' listing (profiles on gsi1, schedules on gsi3) is spread over: one would be a hot
+#: partition for every scheduled walk at scale (decision 14). Changing it needs a backfill of both listings.
+PROVIDER_SHARDS = 16
 
 
 class _TableNameFromSettings(type):
@@ -87,9 +90,28 @@ def provider_pk(provider_id: str) -> str:
     return f"PROVIDER#{provider_id}"
 
 
-class ProviderItem(_Item):
-    """A provider's public profile and rules (PROVIDER#id / PROFILE); GSI1 lists all providers, GSI2 (sparse)
-    an owner's providers by creation."""
+def provider_shard(provider_id: str) -> int:
+    """The shard of the providers' listing that holds this provider's profile and schedule."""
+    return _shard(provider_id, PROVIDER_SHARDS)
+
+
+class _Listed:
+    """An item of a provider listed on an index under the provider's shard (`LIST_PREFIX` + shard / provider id)."""
+
+    LIST_PREFIX = ""
+
+    @classmethod
+    def list_partition(cls, provider_id: str) -> str:
+        return cls.list_partition_of(provider_shard(provider_id))
+
+    @classmethod
+    def list_partition_of(cls, shard: int) -> str:
+        return f"{cls.LIST_PREFIX}{shard}"
+
+
+class ProviderItem(_Listed, _Item):
+    """A provider's public profile and rules (PROVIDER#id / PROFILE); GSI1 lists all providers by shard, GSI2
+    (sparse) an owner's providers by creation."""
 
     provider_id = UnicodeAttribute()
     owner_id = UnicodeAttribute()
@@ -125,7 +147,7 @@ class ProviderItem(_Item):
     by_list = Gsi1()
     by_owner = Gsi2()
 
-    LIST_PK = "PROVIDERS"
+    LIST_PREFIX = "PROVIDERS#"
 
     @classmethod
     def key(cls, provider_id: str) -> Tuple[str, str]:
@@ -140,8 +162,9 @@ class ProviderItem(_Item):
         return f"{created_at}#{provider_id}"
 
 
-class ScheduleItem(_Item):
-    """A provider's working hours (PROVIDER#id / SCHEDULE); GSI1 lists those whose slots are still syncing."""
+class ScheduleItem(_Listed, _Item):
+    """A provider's working hours (PROVIDER#id / SCHEDULE); GSI1 lists those whose slots are still syncing,
+    GSI3 all of them by the shard of their provider (what the horizon roll walks beside the profiles)."""
 
     provider_id = UnicodeAttribute(null=True)
     document = UnicodeAttribute()
@@ -155,9 +178,13 @@ class ScheduleItem(_Item):
     previous_timezone = UnicodeAttribute(null=True)
     gsi1pk = UnicodeAttribute(null=True)
     gsi1sk = UnicodeAttribute(null=True)
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
     by_sync = Gsi1()
+    by_list = Gsi3()
 
     SYNC_SHARDS = 4
+    LIST_PREFIX = "SCHEDULES#"
 
     @classmethod
     def key(cls, provider_id: str) -> Tuple[str, str]:

@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime, timedelta
-from typing import Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.adapters import dynamo
-from chalicelib.adapters.models import BlockItem, CardItem, ProviderItem, ScheduleItem, ServiceItem
+from chalicelib.adapters.models import (
+    PROVIDER_SHARDS, BlockItem, CardItem, ProviderItem, ScheduleItem, ServiceItem, SlotItem)
 from chalicelib.adapters.pagination import decode_cursor, read_page
 from chalicelib.adapters.table import GSI2
-from chalicelib.adapters.transaction import Transaction, TransactionFailed
+from chalicelib.adapters.transaction import MAX_ITEMS, Transaction, TransactionFailed
 from chalicelib.domain.card import BookingCard
 from chalicelib.domain.errors import StaleRead
-from chalicelib.domain.model import Block, BookingRules, Provider, Service
+from chalicelib.domain.model import FREE, Block, BookingRules, Provider, Service
 from chalicelib.domain.schedule import WorkingHours
 from chalicelib.domain.sync import ScheduleState
 from chalicelib.domain.timegrid import format_utc, parse_instant
@@ -52,8 +53,9 @@ def _provider_item(provider: Provider) -> ProviderItem:
         address=provider.address, timezone=provider.timezone, rating_sum=0, review_count=0,
         horizon_end=provider.horizon_end, created_at=provider.created_at,
         updated_at=provider.updated_at, version=provider.version, card_version=provider.card_version,
-        cards_through=provider.cards_through, changed_by=provider.changed_by, gsi1pk=ProviderItem.LIST_PK,
-        gsi1sk=provider.provider_id, gsi2pk=ProviderItem.owner_partition(provider.owner_id),
+        cards_through=provider.cards_through, changed_by=provider.changed_by,
+        gsi1pk=ProviderItem.list_partition(provider.provider_id), gsi1sk=provider.provider_id,
+        gsi2pk=ProviderItem.owner_partition(provider.owner_id),
         gsi2sk=ProviderItem.owner_sort_key(provider.created_at, provider.provider_id), **provider.rules.model_dump())
 
 
@@ -205,10 +207,80 @@ def list_owned_provider_ids(owner_id: str, limit: int, cursor: Optional[str]) ->
     return read_page(result, lambda item: item.provider_id, cursor, GSI2)
 
 
+def listing_shards() -> Sequence[int]:
+    """The shards of the providers' listing; each is walked on its own (in parallel by the horizon roll)."""
+    return range(PROVIDER_SHARDS)
+
+
 def iter_provider_ids() -> Iterator[str]:
-    """Every provider's id, for scheduled jobs."""
-    for item in ProviderItem.by_list.query(ProviderItem.LIST_PK, attributes_to_get=["provider_id"]):
-        yield item.provider_id
+    """Every provider's id, shard after shard, for scheduled jobs."""
+    for shard in listing_shards():
+        for item in ProviderItem.by_list.query(ProviderItem.list_partition_of(shard),
+                                               attributes_to_get=["provider_id"]):
+            yield item.provider_id
+
+
+def iter_listed(shard: int) -> Iterator[Tuple[Provider, Optional[ScheduleState]]]:
+    """The providers of one shard with their working hours, as the listing shows them (eventually consistent).
+
+    Two queries a page: profiles on gsi1 and schedules on gsi3, both sorted by provider id and merged. A
+    provider whose schedule is not (yet) listed comes with None.
+    """
+    profiles = ProviderItem.by_list.query(ProviderItem.list_partition_of(shard))
+    schedules = ScheduleItem.by_list.query(ScheduleItem.list_partition_of(shard))
+    schedule = next(schedules, None)
+    for profile in profiles:
+        while schedule is not None and schedule.provider_id < profile.provider_id:
+            schedule = next(schedules, None)
+        listed = schedule if schedule is not None and schedule.provider_id == profile.provider_id else None
+        yield provider_from_item(profile), _schedule_state(listed) if listed is not None else None
+
+
+def commit_roll(provider: Provider, schedule_version: Optional[int], horizon_end: Optional[date],
+                slots: Dict[datetime, str], in_hours: Dict[datetime, bool], card: Optional[BookingCard],
+                card_dates: Sequence[date]) -> bool:
+    """Lay out the days that entered the horizon and carry the card onto new dates, in one transaction, if the
+    provider and its hours are still as listed; whether it was written (False: too big, or something changed).
+
+    `slots` says per start "create" (a FREE item, where none may exist) or "flag" (set `in_hours` of an existing
+    item); `schedule_version` is the version they follow. That version is bumped, so a change of hours that
+    read it before these days entered the horizon must read again (and then lays them out itself).
+    """
+    from chalicelib.adapters.slots import SLOT_RETENTION  # slots imports this module
+
+    intent = f"roll:{provider.provider_id}:v{schedule_version}:{horizon_end}:{card_dates[-1] if card_dates else ''}"
+    tx = Transaction(intent)
+    actions, condition = [], ProviderItem.card_version == provider.card_version
+    condition &= _unchanged(ProviderItem.horizon_end, provider.horizon_end)
+    condition &= _unchanged(ProviderItem.cards_through, provider.cards_through)
+    if horizon_end is not None:
+        actions.append(ProviderItem.horizon_end.set(horizon_end.isoformat()))
+        tx.update("schedule", ScheduleItem(*ScheduleItem.key(provider.provider_id)),
+                  [ScheduleItem.version.set(schedule_version + 1)],
+                  condition=(ScheduleItem.version == schedule_version) & ScheduleItem.pending.does_not_exist())
+    if card is not None and card_dates:
+        actions.append(ProviderItem.cards_through.set(card_dates[-1].isoformat()))
+        _write_cards(tx, card, card_dates)
+    tx.update("profile", ProviderItem(*ProviderItem.key(provider.provider_id)), actions, condition=condition)
+    for start, how in slots.items():
+        item = SlotItem(*SlotItem.key(provider.provider_id, start))
+        if how == "create":
+            item.status, item.in_hours, item.ttl = FREE, True, int((start + SLOT_RETENTION).timestamp())
+            tx.put(f"slot:{start.isoformat()}", item, condition=SlotItem.pk.does_not_exist())
+        else:
+            tx.update(f"slot:{start.isoformat()}", item, [SlotItem.in_hours.set(in_hours[start])],
+                      condition=SlotItem.pk.exists())
+    if len(tx) > MAX_ITEMS:
+        return False
+    try:
+        tx.commit()
+    except TransactionFailed:
+        return False
+    return True
+
+
+def _unchanged(attribute, value: Optional[str]):
+    return attribute.does_not_exist() if value is None else attribute == value
 
 
 # --- working hours ----------------------------------------------------------------------------
@@ -216,7 +288,8 @@ def iter_provider_ids() -> Iterator[str]:
 def _schedule_item(provider_id: str, hours: WorkingHours, version: int, timezone: str,
                    now: datetime) -> ScheduleItem:
     return ScheduleItem(*ScheduleItem.key(provider_id), provider_id=provider_id, timezone=timezone,
-                        document=json.dumps(hours.to_document()), version=version, updated_at=format_utc(now))
+                        document=json.dumps(hours.to_document()), version=version, updated_at=format_utc(now),
+                        gsi3pk=ScheduleItem.list_partition(provider_id), gsi3sk=provider_id)
 
 
 def get_schedule(provider_id: str) -> ScheduleState:
@@ -225,6 +298,10 @@ def get_schedule(provider_id: str) -> ScheduleState:
         item = ScheduleItem.get(*ScheduleItem.key(provider_id), consistent_read=True)
     except DoesNotExist:
         return ScheduleState(WorkingHours.closed(), 0)
+    return _schedule_state(item)
+
+
+def _schedule_state(item: ScheduleItem) -> ScheduleState:
     return ScheduleState(
         hours=WorkingHours.parse(json.loads(item.document)), version=int(item.version),
         pending=frozenset(date.fromisoformat(d) for d in (item.pending or ())),
@@ -238,14 +315,17 @@ def _pending_actions(provider_id: str, days: Iterable[date]) -> list:
 
 
 def mark_pending(provider_id: str, days: Iterable[date], version: int,
-                 previous_timezone: Optional[str] = None) -> None:
-    """Record days whose slots are about to change, if the hours are still at `version`."""
+                 previous_timezone: Optional[str] = None, bump_version: bool = False) -> None:
+    """Record days whose slots are about to change, if the hours are still at `version` (then at version + 1
+    if `bump_version`: whoever read `version` must read again)."""
     days = list(days)
     if not days:
         return
     actions = _pending_actions(provider_id, days)
     if previous_timezone is not None:
         actions.append(ScheduleItem.previous_timezone.set(previous_timezone))
+    if bump_version:
+        actions.append(ScheduleItem.version.set(version + 1))
     try:
         ScheduleItem(*ScheduleItem.key(provider_id)).update(actions=actions, condition=ScheduleItem.version == version)
     except UpdateError as error:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import zlib
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple, Union
@@ -35,6 +36,11 @@ from chalicelib.domain.sync import ScheduleState, slot_writes
 from chalicelib.domain.timegrid import format_utc, slot_starts
 
 CHUNK = 99  # slots per working-time transaction (the adapter's MAX_ITEMS - 1)
+LISTING_SHARDS = 4  # the providers' listing (the adapter has 16)
+
+
+def _listing_shard(provider_id: str) -> int:
+    return zlib.crc32(provider_id.encode()) % LISTING_SHARDS
 
 
 class Crash(Exception):
@@ -310,13 +316,56 @@ class FakeProviders:
         return [p.provider_id for p in page], next_cursor
 
     @_recorded
+    def listing_shards(self) -> Sequence[int]:
+        return range(LISTING_SHARDS)
+
+    @_recorded
     def iter_provider_ids(self) -> Iterator[str]:
-        return iter(sorted(self.state.providers))
+        return iter([pid for shard in range(LISTING_SHARDS) for pid in sorted(self.state.providers)
+                     if _listing_shard(pid) == shard])
+
+    @_recorded
+    def iter_listed(self, shard: int) -> Iterator[Tuple[Provider, Optional[ScheduleState]]]:
+        """The shard's profiles with their schedules (the adapter's two index queries), as they are now."""
+        for pid in sorted(p for p in self.state.providers if _listing_shard(p) == shard):
+            yield self.state.providers[pid], (self._schedule_state(pid) if pid in self.state.schedules else None)
+
+    @_recorded
+    def commit_roll(self, provider: Provider, schedule_version: Optional[int], horizon_end: Optional[date],
+                    slots: Dict[datetime, str], in_hours: Dict[datetime, bool], card: Optional[BookingCard],
+                    card_dates: Sequence[date]) -> bool:
+        """One transaction: the profile as listed, the hours at the version and settled (bumped), each slot
+        absent to create or present to flag, the cards; False (nothing written) when one does not hold."""
+        pid, items = provider.provider_id, 1 + (horizon_end is not None) + len(slots) + len(card_dates)
+        current, record = self.state.providers.get(pid), self.state.schedules.get(pid)
+        holds = items <= CHUNK + 1 and current is not None and (current.card_version, current.horizon_end,
+                                                               current.cards_through) == (
+            provider.card_version, provider.horizon_end, provider.cards_through)
+        if horizon_end is not None:
+            holds = holds and record is not None and record.version == schedule_version and not record.pending
+        holds = holds and all((self.state.slot(pid, s) is None) == (how == "create") for s, how in slots.items())
+        if not holds:
+            return False
+        for start, how in slots.items():
+            slot = self.state.slot(pid, start)
+            self.state.put_slot(pid, SlotState(start, FREE, True) if how == "create"
+                                else dataclasses.replace(slot, in_hours=in_hours[start]))
+        if horizon_end is not None:
+            record.version += 1
+            current = dataclasses.replace(current, horizon_end=horizon_end.isoformat())
+        if card is not None and card_dates:
+            current = dataclasses.replace(current, cards_through=card_dates[-1].isoformat())
+            self.state.write_cards(card, card_dates)
+        self.state.providers[pid] = current
+        return True
 
     # --- working hours ------------------------------------------------------------------------
 
     @_recorded
     def get_schedule(self, provider_id: str) -> ScheduleState:
+        return self._schedule_state(provider_id)
+
+    def _schedule_state(self, provider_id: str) -> ScheduleState:
         record = self.state.schedules.get(provider_id)
         if record is None:
             return ScheduleState(WorkingHours.closed(), 0)
@@ -331,7 +380,7 @@ class FakeProviders:
 
     @_recorded
     def mark_pending(self, provider_id: str, days: Iterable[date], version: int,
-                     previous_timezone: Optional[str] = None) -> None:
+                     previous_timezone: Optional[str] = None, bump_version: bool = False) -> None:
         days = list(days)
         if not days:
             return
@@ -339,6 +388,8 @@ class FakeProviders:
         record.add_pending(days)
         if previous_timezone is not None:
             record.previous_timezone = previous_timezone
+        if bump_version:
+            record.version += 1
 
     @_recorded
     def commit_schedule(self, provider_id: str, hours: WorkingHours, expected_version: int, days: Iterable[date],
