@@ -23,7 +23,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 
