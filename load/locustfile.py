@@ -41,8 +41,10 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any, Dict, List, Optional, Tuple
 
-import requests
+# locust first: it patches the standard library for gevent, which must happen before requests imports ssl.
 from locust import HttpUser, between, events, task
+
+import requests
 
 CATEGORIES = ("cleaning", "home-repair", "plumbing", "beauty", "massage", "tutoring")
 # The demo data's cities (local/seed.py): lat, lon.
