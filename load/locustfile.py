@@ -43,6 +43,8 @@ from typing import Any, Dict, List, Optional, Tuple
 
 # locust first: it patches the standard library for gevent, which must happen before requests imports ssl.
 from locust import HttpUser, between, events, task
+from locust.runners import MasterRunner
+from gevent.pool import Pool
 
 import requests
 
@@ -90,12 +92,9 @@ class Setup:
         ids = [p for p in os.environ.get("LOAD_PROVIDERS", "").split(",") if p] or find_providers(host, headers)
         if not ids:
             raise RuntimeError(f"no providers found at {host}: seed the stack (make run) or set LOAD_PROVIDERS")
-        providers = []
-        for provider_id in ids:
-            profile = _get(f"{host}/v1/providers/{provider_id}")
-            if profile["services"]:
-                providers.append({"provider_id": provider_id, "timezone": profile["timezone"],
-                                  "services": [s["service_id"] for s in profile["services"]]})
+        profiles = Pool(10).map(lambda provider_id: _get(f"{host}/v1/providers/{provider_id}"), ids)
+        providers = [{"provider_id": p["provider_id"], "timezone": p["timezone"],
+                      "services": [s["service_id"] for s in p["services"]]} for p in profiles if p["services"]]
         popular = providers[: int(os.environ.get("LOAD_POPULAR", "3"))]
         print(f"load: {len(tokens)} token(s), {len(providers)} providers, popular: "
               f"{', '.join(p['provider_id'] for p in popular)}", flush=True)
@@ -128,16 +127,17 @@ def sign_in(config: Dict[str, Any], email: str, password: str) -> str:
 
 def find_providers(host: str, headers: Dict[str, str]) -> List[str]:
     """Every provider the search finds in some category, sorted by id."""
-    found = set()
-    for category in CATEGORIES:
+    def of(category: str) -> List[str]:
+        found: List[str] = []
         params: Dict[str, Any] = {"category": category, "limit": 100}
         while True:
             page = _get(f"{host}/v1/search", headers=headers, params=params)
-            found.update(result["provider_id"] for result in page["results"])
+            found.extend(result["provider_id"] for result in page["results"])
             if not page.get("next_cursor"):
-                break
+                return found
             params["cursor"] = page["next_cursor"]
-    return sorted(found)
+
+    return sorted({provider_id for ids in Pool(len(CATEGORIES)).map(of, CATEGORIES) for provider_id in ids})
 
 
 class PeakHourUser(HttpUser):
@@ -146,14 +146,14 @@ class PeakHourUser(HttpUser):
     wait_time = between(0.5, 2.0)
 
     def on_start(self) -> None:
+        self.booked: List[str] = []
         self.setup = Setup.get(self.host)
         self.headers = {"Authorization": f"Bearer {self.setup.token()}"}
-        self.booked: List[str] = []
 
     def on_stop(self) -> None:
         if os.environ.get("LOAD_CLEANUP", "1") == "0":
             return
-        for booking_id in self.booked:
+        for booking_id in getattr(self, "booked", []):
             self.client.post(f"/v1/bookings/{booking_id}/cancel", json={}, headers=self.headers,
                              name="/v1/bookings/[id]/cancel (cleanup)", timeout=TIMEOUT)
 
@@ -241,6 +241,13 @@ class PeakHourUser(HttpUser):
                 conflicts["/v1/holds"] += 1
                 response.success()
             return None
+
+
+@events.init.add_listener
+def _prepare(environment: Any, **kwargs: Any) -> None:
+    """Sign in and find the providers before the users start (a worker of a distributed run does it itself)."""
+    if environment.host and not isinstance(environment.runner, MasterRunner):
+        Setup.get(environment.host)
 
 
 @events.quitting.add_listener
