@@ -20,8 +20,9 @@ a second). Creating 200 Cognito users on the serialised emulator is slow, so 50 
 and each token is shared by four clients (each attempt has its own Idempotency-Key).
 
 A provider is sold out for the clients when its availability is empty while none of their holds on it
-was in flight, nor released, around that read. When every provider is, the clients stop (or at a
-deadline). Then the truth is read from the table (the slot items and the providers' booking items) and
+was in flight, nor released, around that read. Clients pick among the providers not read empty since
+their last released hold while there are any (only a released hold frees time here). When every provider
+is sold out, the clients stop (or at a deadline, which then shows as unsold slots). Then the truth is read from the table (the slot items and the providers' booking items) and
 cross-checked through the API (the owner's booking listing, availability):
 
   contention_double_bookings   15-minute slots covered by more than one active booking (goal 0)
@@ -192,14 +193,20 @@ class Market:
         self._open: Set[int] = set(range(len(shops)))
         self._holding: Counter = Counter()  # holds placed (or being placed) not yet booked or released
         self._released: Counter = Counter()  # holds released without a booking, ever
+        self._empty_since: Dict[int, int] = {}  # provider -> its released count when it was last read empty
         self.attempts: List[Attempt] = []
         self.booked: Dict[str, Tuple[str, str]] = {}  # booking_id -> (provider_id, start), from the 201s
         self.no_answer: List[str] = []
         self.empty_reads = 0
 
-    def open_shops(self) -> List[int]:
+    def choose(self, rng: random.Random) -> Tuple[Optional[int], bool]:
+        """A random open provider, preferring those not read empty since their last released hold; whether
+        it is such a one (False: every open provider was read empty, its holds in flight may yet free time)."""
         with self._lock:
-            return sorted(self._open)
+            if not self._open:
+                return None, False
+            fresh = sorted(i for i in self._open if self._empty_since.get(i) != self._released[i])
+            return rng.choice(fresh or sorted(self._open)), bool(fresh)
 
     def snapshot(self, index: int) -> Tuple[int, int]:
         with self._lock:
@@ -209,6 +216,8 @@ class Market:
         """Availability was empty: sold out (True), unless one of our holds on it could have hidden free time."""
         with self._lock:
             self.empty_reads += 1
+            # Time frees up only when one of our holds is released: from the count before the read on.
+            self._empty_since[index] = before[1]
             if before == (0, self._released[index]) and self._holding[index] == 0:
                 self._open.discard(index)
                 return True
@@ -262,10 +271,12 @@ def client(market: Market, api_url: str, token: str, day: date, seed: int, barri
         session.headers["Authorization"] = f"Bearer {token}"
         barrier.wait()
         while not market.over():
-            open_ = market.open_shops()
-            if not open_:
+            index, fresh = market.choose(rng)
+            if index is None:
                 break
-            index = rng.choice(open_)
+            if not fresh:
+                # Every open provider was read empty; holds in flight may free time: a moment, then read again.
+                time.sleep(rng.uniform(0.1, 0.3))
             shop = market.shops[index]
             before = market.snapshot(index)
             started = time.perf_counter()
@@ -283,9 +294,7 @@ def client(market: Market, api_url: str, token: str, day: date, seed: int, barri
                 continue
             slots = answer.json()["slots"]
             if not slots:
-                if not market.saw_empty(index, before):
-                    # Free time is hidden by holds in flight: give them a moment rather than spin on reads.
-                    time.sleep(rng.uniform(0.1, 0.3))
+                market.saw_empty(index, before)
                 continue
             start = rng.choice(slots)["start"]
             target = {"provider_id": shop.provider_id, "service_id": shop.service_id, "start": start}
