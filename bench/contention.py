@@ -19,10 +19,10 @@ fails is deleted). A 409 goes back to a fresh availability read; a 503 waits its
 a second). Creating 200 Cognito users on the serialised emulator is slow, so 50 customers are signed in
 and each token is shared by four clients (each attempt has its own Idempotency-Key).
 
-A provider is sold out for the clients when its availability is empty while none of their holds on it
-was in flight, nor released, around that read. Clients pick among the providers not read empty since
-their last released hold while there are any (only a released hold frees time here). When every provider
-is sold out, the clients stop (or at a deadline, which then shows as unsold slots). Then the truth is read from the table (the slot items and the providers' booking items) and
+A provider is sold out for the clients once its availability is read empty, unless one of their holds on
+it was released while that read was under way; a hold deleted unused makes its provider open again (only
+that frees time here). When every provider is sold out, the clients stop (or at a deadline, which then
+shows as unsold slots). Then the truth is read from the table (the slot items and the providers' booking items) and
 cross-checked through the API (the owner's booking listing, availability):
 
   contention_double_bookings   15-minute slots covered by more than one active booking (goal 0)
@@ -181,57 +181,47 @@ class Attempt:
     kind: str  # "hold" | "book" | "book_with_hold" | "availability" | "release"
     status: int  # 0: no answer
     seconds: float
+    ended: float = 0.0  # time.perf_counter() when it was answered
+
+    def __post_init__(self) -> None:
+        self.ended = self.ended or time.perf_counter()
 
 
 class Market:
-    """What the clients share: which providers are still open, their holds in flight, every request made."""
+    """What the clients share: which providers are still open, their released holds, every request made."""
 
     def __init__(self, shops: List[Shop], deadline: float) -> None:
         self.shops = shops
         self.deadline = deadline
         self._lock = threading.Lock()
         self._open: Set[int] = set(range(len(shops)))
-        self._holding: Counter = Counter()  # holds placed (or being placed) not yet booked or released
-        self._released: Counter = Counter()  # holds released without a booking, ever
-        self._empty_since: Dict[int, int] = {}  # provider -> its released count when it was last read empty
+        self._released: Counter = Counter()  # holds released without a booking, ever, by provider
         self.attempts: List[Attempt] = []
         self.booked: Dict[str, Tuple[str, str]] = {}  # booking_id -> (provider_id, start), from the 201s
         self.no_answer: List[str] = []
         self.empty_reads = 0
 
-    def choose(self, rng: random.Random) -> Tuple[Optional[int], bool]:
-        """A random open provider, preferring those not read empty since their last released hold; whether
-        it is such a one (False: every open provider was read empty, its holds in flight may yet free time)."""
+    def choose(self, rng: random.Random) -> Optional[int]:
+        """A random open provider, or None when all are sold out."""
         with self._lock:
-            if not self._open:
-                return None, False
-            fresh = sorted(i for i in self._open if self._empty_since.get(i) != self._released[i])
-            return rng.choice(fresh or sorted(self._open)), bool(fresh)
+            return rng.choice(sorted(self._open)) if self._open else None
 
-    def snapshot(self, index: int) -> Tuple[int, int]:
+    def released_count(self, index: int) -> int:
         with self._lock:
-            return self._holding[index], self._released[index]
+            return self._released[index]
 
-    def saw_empty(self, index: int, before: Tuple[int, int]) -> bool:
-        """Availability was empty: sold out (True), unless one of our holds on it could have hidden free time."""
+    def saw_empty(self, index: int, released_before: int) -> None:
+        """Availability was empty: sold out, unless one of our holds on it was released since the read began."""
         with self._lock:
             self.empty_reads += 1
-            # Time frees up only when one of our holds is released: from the count before the read on.
-            self._empty_since[index] = before[1]
-            if before == (0, self._released[index]) and self._holding[index] == 0:
+            if self._released[index] == released_before:
                 self._open.discard(index)
-                return True
-            return False
 
-    def hold_started(self, index: int) -> None:
+    def released(self, index: int) -> None:
+        """One of our holds on it was deleted unused: its time is free again, the provider open again."""
         with self._lock:
-            self._holding[index] += 1
-
-    def hold_ended(self, index: int, released: bool) -> None:
-        with self._lock:
-            self._holding[index] -= 1
-            if released:
-                self._released[index] += 1
+            self._released[index] += 1
+            self._open.add(index)
 
     def record(self, attempt: Attempt) -> None:
         with self._lock:
@@ -271,14 +261,11 @@ def client(market: Market, api_url: str, token: str, day: date, seed: int, barri
         session.headers["Authorization"] = f"Bearer {token}"
         barrier.wait()
         while not market.over():
-            index, fresh = market.choose(rng)
+            index = market.choose(rng)
             if index is None:
                 break
-            if not fresh:
-                # Every open provider was read empty; holds in flight may free time: a moment, then read again.
-                time.sleep(rng.uniform(0.1, 0.3))
             shop = market.shops[index]
-            before = market.snapshot(index)
+            before = market.released_count(index)
             started = time.perf_counter()
             try:
                 answer = availability(session, api_url, shop, day)
@@ -318,23 +305,18 @@ def _note_booking(market: Market, response: Optional[requests.Response]) -> None
 def _book_with_hold(market: Market, session: requests.Session, api_url: str, index: int,
                     target: Dict[str, str]) -> Optional[requests.Response]:
     """Hold the start, then book with the hold; a hold whose booking fails is deleted at once."""
-    market.hold_started(index)
-    released = False
-    try:
-        held = _timed(market, "hold", session, "POST", f"{api_url}/v1/holds", json=target)
-        if held is None or held.status_code != 201:
-            # No answer may still have made a hold; it lapses in hold_minutes (the verification would see it).
-            return held
-        hold_id = held.json()["hold_id"]
-        booked = _timed(market, "book_with_hold", session, "POST", f"{api_url}/v1/bookings",
-                        json={"hold_id": hold_id}, headers={"Idempotency-Key": uuid.uuid4().hex})
-        _note_booking(market, booked)
-        if booked is None or booked.status_code != 201:
-            _timed(market, "release", session, "DELETE", f"{api_url}/v1/holds/{hold_id}")
-            released = True
-        return booked
-    finally:
-        market.hold_ended(index, released)
+    held = _timed(market, "hold", session, "POST", f"{api_url}/v1/holds", json=target)
+    if held is None or held.status_code != 201:
+        # No answer may still have made a hold; it lapses in hold_minutes (the verification would see it).
+        return held
+    hold_id = held.json()["hold_id"]
+    booked = _timed(market, "book_with_hold", session, "POST", f"{api_url}/v1/bookings",
+                    json={"hold_id": hold_id}, headers={"Idempotency-Key": uuid.uuid4().hex})
+    _note_booking(market, booked)
+    if booked is None or booked.status_code != 201:
+        _timed(market, "release", session, "DELETE", f"{api_url}/v1/holds/{hold_id}")
+        market.released(index)
+    return booked
 
 
 # --- verifying -----------------------------------------------------------------------------------
@@ -466,7 +448,10 @@ def run(stack: Any, quick: bool) -> Part:
     writes = [a for a in attempts if a.kind in ("hold", "book", "book_with_hold")]
     statuses = Counter(a.status for a in writes)
     server_errors = sum(1 for a in attempts if a.status == 0 or (a.status >= 500 and a.status != 503))
-    bookings_made = sum(1 for a in writes if a.kind in ("book", "book_with_hold") and a.status == 201)
+    made = [a for a in writes if a.kind in ("book", "book_with_hold") and a.status == 201]
+    bookings_made = len(made)
+    # Sold out when the last booking was answered; the clients stop a little later (their last reads).
+    sold_seconds = max(a.ended for a in made) - began if made else selling_seconds
     ms = [a.seconds * 1000 for a in writes]
     latency = {"p50": round(percentile(ms, 0.50), 1), "p99": round(percentile(ms, 0.99), 1)} if ms else {}
     by_kind = {kind: {"n": len(rows), "p50_ms": round(percentile([r.seconds * 1000 for r in rows], 0.5), 1),
@@ -480,7 +465,7 @@ def run(stack: Any, quick: bool) -> Part:
         "contention_double_bookings": checked["double_bookings"],
         "contention_unsold_slots": checked["unsold_slots"],
         "contention_server_errors": server_errors,
-        "contention_bookings_per_second": round(bookings_made / selling_seconds, 2) if selling_seconds else None,
+        "contention_bookings_per_second": round(bookings_made / sold_seconds, 2) if sold_seconds > 0 else None,
         "contention_latency_ms": latency,
         "contention_answers": answers,
     }
@@ -489,7 +474,8 @@ def run(stack: Any, quick: bool) -> Part:
     rows = [
         ("setup", f"{size.providers} providers x {size.slots} slots = {total}, {size.clients} clients "
                   f"({size.customers} customers), {setup_seconds:.1f} s"),
-        ("sold out in", f"{selling_seconds:.1f} s{' (DEADLINE HIT)' if timed_out else ''}, "
+        ("sold out in (clients stopped at)", f"{sold_seconds:.1f} s ({selling_seconds:.1f} s)"
+                                             f"{' DEADLINE HIT' if timed_out else ''}, "
                         f"{bookings_made} bookings made"),
         ("bookings per second", f"{figures['contention_bookings_per_second']}"),
         ("hold/book latency p50 / p99", f"{latency.get('p50')} / {latency.get('p99')} ms ({len(writes)} requests)"),
@@ -505,6 +491,7 @@ def run(stack: Any, quick: bool) -> Part:
     details = {
         "size": size.__dict__, "day": day.isoformat(), "zones": list(ZONES), "hold_share": HOLD_SHARE,
         "setup_seconds": round(setup_seconds, 1), "selling_seconds": round(selling_seconds, 2),
+        "sold_out_seconds": round(sold_seconds, 2),
         "deadline_hit": timed_out, "bookings_made": bookings_made, "empty_availability_reads": market.empty_reads, "by_kind": by_kind, "verify": checked,
         "no_answer": market.no_answer[:10], "load_average": {"at_start": load_at_start, "at_end": load_average()},
     }
