@@ -39,7 +39,7 @@ import threading
 import uuid
 from collections import Counter
 from datetime import date, timedelta
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 # locust first: it patches the standard library for gevent, which must happen before requests imports ssl.
 from locust import HttpUser, between, events, task
@@ -183,20 +183,14 @@ class PeakHourUser(HttpUser):
     @task(WEIGHTS["hold"])
     def hold(self) -> None:
         """An abandoned checkout: hold a popular provider's free start, then let it go."""
-        found = self._free_start()
-        if found is None:
-            return
-        hold_id = self._hold(*found)
+        hold_id = self._checkout()
         if hold_id:
             self.client.delete(f"/v1/holds/{hold_id}", headers=self.headers, name="/v1/holds/[id]", timeout=TIMEOUT)
 
     @task(WEIGHTS["book"])
     def book(self) -> None:
         """A checkout: hold a popular provider's free start and book with the hold."""
-        found = self._free_start()
-        if found is None:
-            return
-        hold_id = self._hold(*found)
+        hold_id = self._checkout()
         if not hold_id:
             return
         with self.client.post("/v1/bookings", json={"hold_id": hold_id}, name="/v1/bookings", timeout=TIMEOUT,
@@ -220,8 +214,8 @@ class PeakHourUser(HttpUser):
                 return []
             return response.json()["slots"]
 
-    def _free_start(self) -> Optional[Tuple[Dict[str, Any], str, str]]:
-        """A popular provider, a service and a random free start within the next week, from availability."""
+    def _checkout(self) -> Optional[str]:
+        """A hold on a random free start of a popular provider within a week (from its availability), or None."""
         provider = random.choice(self.setup.popular)
         service_id = random.choice(provider["services"])
         first = date.today() + timedelta(days=random.randint(1, 7))
@@ -229,12 +223,9 @@ class PeakHourUser(HttpUser):
                                    "/v1/providers/[id]/availability (checkout)")
         if not slots:
             return None
-        return provider, service_id, random.choice(slots)["start"]
-
-    def _hold(self, provider: Dict[str, Any], service_id: str, start: str) -> Optional[str]:
         with self.client.post("/v1/holds", name="/v1/holds", timeout=TIMEOUT, headers=self.headers,
                               json={"provider_id": provider["provider_id"], "service_id": service_id,
-                                    "start": start}, catch_response=True) as response:
+                                    "start": random.choice(slots)["start"]}, catch_response=True) as response:
             if response.status_code == 201:
                 return response.json()["hold_id"]
             if response.status_code == 409:
