@@ -167,10 +167,13 @@ def create_shop(api_url: str, owner_headers: Dict[str, str], index: int, day: da
     return Shop(provider_id=provider_id, service_id=service["service_id"], timezone=zone, starts=starts)
 
 
+def _one_day(shop: Shop, day: date) -> Dict[str, str]:
+    return {"service_id": shop.service_id, "from": day.isoformat(), "to": day.isoformat()}
+
+
 def availability(session: requests.Session, api_url: str, shop: Shop, day: date) -> requests.Response:
     """GET the shop's availability of its service on `day`."""
-    return session.get(f"{api_url}/v1/providers/{shop.provider_id}/availability",
-                       params={"service_id": shop.service_id, "from": day.isoformat(), "to": day.isoformat()},
+    return session.get(f"{api_url}/v1/providers/{shop.provider_id}/availability", params=_one_day(shop, day),
                        timeout=REQUEST_TIMEOUT)
 
 
@@ -223,9 +226,18 @@ class Market:
             self._released[index] += 1
             self._open.add(index)
 
-    def record(self, attempt: Attempt) -> None:
+    def record(self, attempt: Attempt, no_answer: str = "") -> None:
         with self._lock:
             self.attempts.append(attempt)
+            if no_answer:
+                self.no_answer.append(no_answer)
+
+    def booked_by(self, response: Optional[requests.Response]) -> None:
+        """Note the booking a 201 answer made."""
+        if response is not None and response.status_code == 201:
+            body = response.json()
+            with self._lock:
+                self.booked[body["booking_id"]] = (body["provider_id"], body["start"])
 
     def over(self) -> bool:
         return time.monotonic() > self.deadline or not self._open
@@ -237,9 +249,7 @@ def _timed(market: Market, kind: str, session: requests.Session, method: str, ur
     try:
         response = session.request(method, url, timeout=REQUEST_TIMEOUT, **kwargs)
     except requests.RequestException as error:
-        market.record(Attempt(kind, 0, time.perf_counter() - started))
-        with market._lock:
-            market.no_answer.append(f"{method} {url}: {error!r}"[:300])
+        market.record(Attempt(kind, 0, time.perf_counter() - started), f"{method} {url}: {error!r}"[:300])
         return None
     market.record(Attempt(kind, response.status_code, time.perf_counter() - started))
     return response
@@ -266,17 +276,9 @@ def client(market: Market, api_url: str, token: str, day: date, seed: int, barri
                 break
             shop = market.shops[index]
             before = market.released_count(index)
-            started = time.perf_counter()
-            try:
-                answer = availability(session, api_url, shop, day)
-            except requests.RequestException as error:
-                market.record(Attempt("availability", 0, time.perf_counter() - started))
-                with market._lock:
-                    market.no_answer.append(f"availability: {error!r}"[:300])
-                _pause(None)
-                continue
-            market.record(Attempt("availability", answer.status_code, time.perf_counter() - started))
-            if answer.status_code != 200:
+            answer = _timed(market, "availability", session, "GET",
+                            f"{api_url}/v1/providers/{shop.provider_id}/availability", params=_one_day(shop, day))
+            if answer is None or answer.status_code != 200:
                 _pause(answer)
                 continue
             slots = answer.json()["slots"]
@@ -290,16 +292,9 @@ def client(market: Market, api_url: str, token: str, day: date, seed: int, barri
             else:
                 response = _timed(market, "book", session, "POST", f"{api_url}/v1/bookings", json=target,
                                   headers={"Idempotency-Key": uuid.uuid4().hex})
-                _note_booking(market, response)
+                market.booked_by(response)
             if response is None or response.status_code == 503:
                 _pause(response)
-
-
-def _note_booking(market: Market, response: Optional[requests.Response]) -> None:
-    if response is not None and response.status_code == 201:
-        body = response.json()
-        with market._lock:
-            market.booked[body["booking_id"]] = (body["provider_id"], body["start"])
 
 
 def _book_with_hold(market: Market, session: requests.Session, api_url: str, index: int,
@@ -312,7 +307,7 @@ def _book_with_hold(market: Market, session: requests.Session, api_url: str, ind
     hold_id = held.json()["hold_id"]
     booked = _timed(market, "book_with_hold", session, "POST", f"{api_url}/v1/bookings",
                     json={"hold_id": hold_id}, headers={"Idempotency-Key": uuid.uuid4().hex})
-    _note_booking(market, booked)
+    market.booked_by(booked)
     if booked is None or booked.status_code != 201:
         _timed(market, "release", session, "DELETE", f"{api_url}/v1/holds/{hold_id}")
         market.released(index)
