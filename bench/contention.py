@@ -5,11 +5,12 @@
 It starts the local stack (`python -m local.stack --no-seed --quiet` on free ports, as the e2e tests do:
 emulated AWS, search, the API, the stream functions and the jobs), then over the API creates one owner
 (group `providers`) and 20 providers, each with one 15-minute service (no buffer) and working hours on
-one day only: a working-hours override of 09:00-13:00 on the provider's own clock, every weekday closed.
-That is exactly 16 bookable starts a provider, none overlapping another. The providers are spread over
-four time zones (London, New York, Sydney, Kolkata with its half-hour offset); the day is the date three
-days after today (UTC), meant on each provider's clock, so every start is days beyond the 60-minute
-notice whatever the zone.
+one day only: a working-hours override of 09:00-13:00 on the provider's own clock, the weekly hours
+empty (closed). That is exactly 16 bookable starts a provider, none overlapping another. The providers
+are spread over four time zones (London, New York, Sydney, Kolkata with its half-hour offset); the day is
+the date three days after today (UTC), meant on each provider's clock, so every start is days beyond the
+60-minute notice whatever the zone, and a morning never spans a daylight-saving change (those are at
+night). The expected starts are computed here with zoneinfo and must equal what availability offers.
 
 Then 200 client threads, each with its own keep-alive connection (a requests.Session), are released
 together. Each loops: pick a random provider not yet seen sold out, read its availability, pick a random
@@ -22,14 +23,15 @@ and each token is shared by four clients (each attempt has its own Idempotency-K
 A provider is sold out for the clients once its availability is read empty, unless one of their holds on
 it was released while that read was under way; a hold deleted unused makes its provider open again (only
 that frees time here). When every provider is sold out, the clients stop (or at a deadline, which then
-shows as unsold slots). Then the truth is read from the table (the slot items and the providers' booking items) and
-cross-checked through the API (the owner's booking listing, availability):
+shows as unsold slots). Then the truth is read from the table (the slot items and the providers' booking
+items) and cross-checked through the API (the owner's booking listing, availability):
 
   contention_double_bookings   15-minute slots covered by more than one active booking (goal 0)
   contention_unsold_slots      bookable starts left without an active booking (goal 0)
   contention_server_errors     5xx answers other than 503, and requests that got no answer (goal 0)
-  contention_bookings_per_second, contention_latency_ms {p50, p99} of the holds and bookings, and the
-  count of their answers by status.
+  contention_bookings_per_second   bookings made / seconds from the start to the last booking's answer
+  contention_latency_ms {p50, p99} of the holds and bookings as the clients saw them (queueing included)
+  contention_answers     the holds' and bookings' answers: 201, 409, 503, other
 
 --quick: 4 providers x 4 slots, 20 clients, 5 customers. run(stack, quick) does the same on a stack that
 is already up (the e2e test uses the session's stack).
