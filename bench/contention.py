@@ -489,7 +489,8 @@ def run(stack: Any, quick: bool) -> Part:
         "size": size.__dict__, "day": day.isoformat(), "zones": list(ZONES), "hold_share": HOLD_SHARE,
         "setup_seconds": round(setup_seconds, 1), "selling_seconds": round(selling_seconds, 2),
         "sold_out_seconds": round(sold_seconds, 2),
-        "deadline_hit": timed_out, "bookings_made": bookings_made, "empty_availability_reads": market.empty_reads, "by_kind": by_kind, "verify": checked,
+        "deadline_hit": timed_out, "bookings_made": bookings_made, "empty_availability_reads": market.empty_reads,
+        "by_kind": by_kind, "verify": checked,
         "no_answer": market.no_answer[:10], "load_average": {"at_start": load_at_start, "at_end": load_average()},
     }
     return Part(name="contention", figures=figures, goals=goals, rows=rows, details=details)
