@@ -13,6 +13,7 @@
 #               and bench/results.json, exit 1 if a goal is missed; docs/performance.md
 #   make bench-search  search over 100,000 generated providers: indexing rate, latency, API/engine ratio
 #               (BENCH_SEARCH_ARGS="--providers 20000" to vary it)
+#   make load   locust peak-hour load on a running `make run` (load/locustfile.py; LOAD_ARGS="-u 100 --host URL")
 #   make package  the deployable SAM template and its code in build/infra/ (sam.yaml, deployment.zip), offline,
 #               no AWS account needed (STAGE=dev by default); infra/README.md
 #   make deploy STAGE=<name> DEPLOY_BUCKET=<s3 bucket>  package, upload the code to the bucket, deploy the
@@ -73,6 +74,14 @@ bench: venv
 
 bench-search: venv
 	$(VENV_PYTHON) -m bench.search $(BENCH_SEARCH_ARGS)
+
+# Later locust options win: LOAD_ARGS overrides these defaults.
+LOAD_ARGS ?=
+.PHONY: load
+load: venv
+	@mkdir -p build/load
+	$(VENV)/bin/locust -f load/locustfile.py --headless -u 50 -r 10 -t 60s --host http://127.0.0.1:8000 \
+		--csv build/load/peak $(LOAD_ARGS)
 
 package: venv
 	$(VENV_PYTHON) -m infra.build --stage $(STAGE) --out build/infra
