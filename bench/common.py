@@ -13,12 +13,8 @@ import os
 import platform
 import socket
 import statistics
-import subprocess
 import sys
 import threading
-import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -104,29 +100,13 @@ def free_port() -> int:
 @contextlib.contextmanager
 def serialised_moto() -> Iterator[str]:
     """The local stack's moto server (every request serialised, decision 0003) on a free port; its URL."""
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "local.moto_server", "--port", str(port)], cwd=ROOT,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    from local.moto_server import serialised_moto as started
+
     try:
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=1).close()
-                break
-            except urllib.error.HTTPError:
-                break  # answering at all is up
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the moto server did not start")
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        with started() as url:
+            yield url
+    except RuntimeError as error:
+        raise SystemExit(str(error)) from None
 
 
 class CallCounter:

@@ -24,7 +24,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Iterator, List, Set, Tuple
 from zoneinfo import ZoneInfo
 
-from bench.common import READS, WRITES, CallCounter, Part, part_main, serialised_moto, summary_ms
+from bench.common import (APP_ENVIRONMENT, READS, WRITES, CallCounter, Part, part_main, serialised_moto,
+                          summary_ms)
 
 # Tuesday 1 December 2026, 12:00 UTC: no zone below crosses a DST change in the day the roll adds.
 START = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
@@ -46,10 +47,7 @@ ZONES: Tuple[Tuple[str, Tuple[str, str]], ...] = (
 )
 QUICK_PROVIDERS, FULL_PROVIDERS = 4, 12
 ENVIRONMENT = {
-    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
-    "AWS_DEFAULT_REGION": "eu-west-1", "AWS_REGION": "eu-west-1", "TABLE_NAME": "marketplace-bench-roll",
-    "STAGE": "bench", "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "WARNING", "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+    **APP_ENVIRONMENT, "TABLE_NAME": "marketplace-bench-roll",
     # Required outside the local stage; nothing here signs in.
     "USER_POOL_ID": "eu-west-1_bench", "USER_POOL_CLIENT_ID": "bench",
     # The first build is the whole horizon in the request: on a busy machine the 10 s budget would leave days

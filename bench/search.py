@@ -29,7 +29,6 @@ import io
 import json
 import math
 import os
-import platform
 import pstats
 import queue
 import random
@@ -587,28 +586,6 @@ def figures(engine: List[float], api: List[float], hits: List[int]) -> Dict[str,
     return both
 
 
-def machine() -> Dict[str, Any]:
-    """What the run ran on."""
-    model = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        model = platform.processor()
-    return {"cpu_count": os.cpu_count(), "cpu_model": model, "python": platform.python_version(),
-            "system": f"{platform.system()} {platform.release()}"}
-
-
-def load_average() -> Optional[List[float]]:
-    """The 1, 5 and 15 minute load averages (other work on the machine moves the figures)."""
-    try:
-        return [round(value, 2) for value in os.getloadavg()]
-    except OSError:
-        return None
-
-
 def print_table(result: Dict[str, Any]) -> None:
     """The figures as a readable table."""
     indexing = result["indexing"]
@@ -664,6 +641,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     from chalice.test import Client
     from osmem_server import OsmemServer
+
+    from bench.common import load_average, machine
 
     now = datetime.now(timezone.utc).replace(microsecond=0)
     load_at_start = load_average()

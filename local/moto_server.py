@@ -12,10 +12,11 @@ loop; only the moto part is serial.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import threading
-from typing import Any, Callable, Iterable, List, Optional
+from typing import Any, Callable, Iterable, Iterator, List, Optional
 
 
 class SerialisedApp:
@@ -58,6 +59,45 @@ def _quiet_handler() -> type:
             pass
 
     return QuietRequestHandler
+
+
+@contextlib.contextmanager
+def serialised_moto(start_seconds: float = 30) -> Iterator[str]:
+    """This server in a child process on a free port, for tests and benchmarks; its URL. Stopped on exit."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+    from pathlib import Path
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "local.moto_server", "--port", str(port)],
+                               cwd=Path(__file__).resolve().parent.parent, stdin=subprocess.DEVNULL,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + start_seconds
+    try:
+        while True:
+            try:
+                urllib.request.urlopen(url + "/", timeout=1).close()
+                break
+            except urllib.error.HTTPError:
+                break  # answering at all is up
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the moto server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def _stop(signum: int, frame: Any) -> None:

@@ -3,12 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 import uuid
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
@@ -72,31 +66,13 @@ def serialised_moto() -> Iterator[str]:
 
     For tests that send requests from several threads at once: in-process moto is not thread-safe.
     """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "local.moto_server", "--port", str(port)], cwd=ROOT,
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    from local.moto_server import serialised_moto as started
+
     try:
-        while True:
-            try:
-                urllib.request.urlopen(url + "/", timeout=1).close()
-                break
-            except urllib.error.HTTPError:
-                break  # answering at all is up
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail("the moto server did not start", pytrace=False)
-                time.sleep(0.1)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        with started() as url:
+            yield url
+    except RuntimeError as error:
+        pytest.fail(str(error), pytrace=False)
 
 
 class FixedClock:
