@@ -239,7 +239,8 @@ class AppOnMoto:
         return {"Authorization": f"Bearer {token}", "Content-Type": "application/json", "sub": sub}
 
 
-def _reset_app_clients() -> None:
+def reset_app_clients() -> None:
+    """Forget the settings and clients the app made, so that its next call builds them from the environment."""
     from chalicelib.adapters import dynamo, search
     from chalicelib.config import get_settings
 
@@ -264,12 +265,12 @@ def app_on_moto(settings: Optional[Dict[str, str]] = None) -> Iterator[AppOnMoto
             stack.pool_id, stack.client_id = bootstrap.create_user_pool(stack.boto3_client("cognito-idp"), "bench")
             os.environ.update({"USER_POOL_ID": stack.pool_id, "USER_POOL_CLIENT_ID": stack.client_id})
             stack.environment = dict(os.environ)
-            _reset_app_clients()
+            reset_app_clients()
             yield stack
     finally:
         os.environ.clear()
         os.environ.update(saved)
-        _reset_app_clients()
+        reset_app_clients()
 
 
 def api_call(client: Any, method: str, path: str, headers: Dict[str, str], body: Any = None,

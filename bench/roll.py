@@ -24,8 +24,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Dict, Iterator, List, Set, Tuple
 from zoneinfo import ZoneInfo
 
-from bench.common import (APP_ENVIRONMENT, READS, WRITES, CallCounter, Part, part_main, serialised_moto,
-                          summary_ms)
+from bench.common import (APP_ENVIRONMENT, READS, WRITES, CallCounter, Part, part_main, reset_app_clients,
+                          serialised_moto, summary_ms)
 
 # Tuesday 1 December 2026, 12:00 UTC: no zone below crosses a DST change in the day the roll adds.
 START = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
@@ -143,10 +143,17 @@ def _provider(index: int) -> Tuple[Callable[[], str], str]:
 def measure(quick: bool) -> Part:
     """Build N providers' first 60 days, move the clock a day, roll once; figures per provider."""
     count = QUICK_PROVIDERS if quick else FULL_PROVIDERS
-    os.environ.update(ENVIRONMENT)
-    with serialised_moto() as url:
-        os.environ["AWS_ENDPOINT_URL"] = url
-        return _measure(count, url)
+    saved = dict(os.environ)
+    try:
+        os.environ.update(ENVIRONMENT)
+        with serialised_moto() as url:
+            os.environ["AWS_ENDPOINT_URL"] = url
+            return _measure(count, url)
+    finally:
+        # This process's settings and clients as they were: the tests run other things in it afterwards.
+        os.environ.clear()
+        os.environ.update(saved)
+        reset_app_clients()
 
 
 def _measure(count: int, url: str) -> Part:

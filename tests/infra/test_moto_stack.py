@@ -10,12 +10,13 @@ whole CreateStack, so the helper drops those resources and puts placeholders in 
   insensitivity, auto-verified e-mail; the client's auth flows; the group) and checks them there.
 - the API: Chalice's RestAPI/Deployment (moto models them, but does not read the swagger Body, so the
   Deployment fails on "no methods"), its ApiGateway::Stage, and everything of infra/edge.yaml moto does not
-  model: OpenSearch domain, CloudFront (distribution, function, OAC, headers policy), WAFv2 ACL and
+  model: OpenSearch domain, CloudFront (distribution, function, OAC, headers and cache policies), WAFv2 ACL and
   association, SES identity and configuration set, the console bucket's policy, CloudWatch alarms, the alarm
   topic's subscription.
-Kept and created: the table (GSIs, stream, TTL), the dead-letter queue, the 9 functions (a tiny stand-in zip:
-no Lambda code runs here, it would need Docker) with their roles and policies, the 3 stream mappings, the 5
-schedule rules and their permissions, the alarm topic, the console bucket, the dashboard.
+Kept and created: the table (GSIs, stream, TTL), the dead-letter queue, the 9 functions and their log
+groups (a tiny stand-in zip: no Lambda code runs here, it would need Docker) with their roles and policies,
+the 3 stream mappings, the 5 schedule rules and their permissions, the alarm topic, the console bucket, the
+dashboard.
 """
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ EXPECTED_DROPPED = {
     "AWS::Cognito::UserPool", "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolGroup",
     "AWS::ApiGateway::RestApi", "AWS::ApiGateway::Deployment", "AWS::ApiGateway::Stage",
     "AWS::OpenSearchService::Domain", "AWS::CloudFront::Distribution", "AWS::CloudFront::Function",
-    "AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::ResponseHeadersPolicy", "AWS::WAFv2::WebACL",
+    "AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::ResponseHeadersPolicy", "AWS::CloudFront::CachePolicy",
+    "AWS::WAFv2::WebACL",
     "AWS::WAFv2::WebACLAssociation", "AWS::SES::EmailIdentity", "AWS::SES::ConfigurationSet",
     "AWS::S3::BucketPolicy", "AWS::CloudWatch::Alarm", "AWS::SNS::Subscription",
 }

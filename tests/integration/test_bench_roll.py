@@ -9,18 +9,14 @@ from bench import roll as bench
 
 
 @pytest.fixture()
-def own_environment(monkeypatch):
-    """The part sets the app's environment for its own moto server: give the other tests theirs back."""
-    for name in [*bench.ENVIRONMENT, "AWS_ENDPOINT_URL"]:
-        if name in os.environ:
-            monkeypatch.setenv(name, os.environ[name])
-        else:
-            monkeypatch.delenv(name, raising=False)
+def own_environment():
+    """The part points this process's settings at its own moto server; afterwards they must be as they were."""
+    def settings():
+        return {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+
+    before = settings()
     yield
-    from chalicelib.adapters import dynamo
-    from chalicelib.config import get_settings
-    get_settings.cache_clear()
-    dynamo.reset()
+    assert settings() == before
 
 
 def test_the_quick_roll_benchmark_writes_sane_figures(own_environment):
