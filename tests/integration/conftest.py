@@ -130,6 +130,17 @@ def clock_at(now: datetime):
 
 
 @pytest.fixture()
+def environment_kept():
+    """A benchmark part points this process's settings at its own moto server; afterwards they are as they were."""
+    def settings():
+        return {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
+
+    before = settings()
+    yield
+    assert settings() == before
+
+
+@pytest.fixture()
 def aws():
     with emulated_aws() as env:
         yield env

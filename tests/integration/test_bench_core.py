@@ -2,22 +2,7 @@
 that they meet their goals: nothing here is timed)."""
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from bench import availability, writes
-
-
-@pytest.fixture()
-def environment_kept():
-    """The parts point this process's settings at their own emulator; afterwards they must be as they were."""
-    def settings():
-        return {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
-
-    before = settings()
-    yield
-    assert settings() == before
 
 
 def test_the_availability_part_counts_one_query_and_times_three_ways(environment_kept):

@@ -1,25 +1,10 @@
 """The roll benchmark runs end to end at its quick size and writes figures that make sense (not its goals)."""
 from __future__ import annotations
 
-import os
-
-import pytest
-
 from bench import roll as bench
 
 
-@pytest.fixture()
-def own_environment():
-    """The part points this process's settings at its own moto server; afterwards they must be as they were."""
-    def settings():
-        return {name: value for name, value in os.environ.items() if name != "PYTEST_CURRENT_TEST"}
-
-    before = settings()
-    yield
-    assert settings() == before
-
-
-def test_the_quick_roll_benchmark_writes_sane_figures(own_environment):
+def test_the_quick_roll_benchmark_writes_sane_figures(environment_kept):
     part = bench.measure(quick=True)
     figures = part.figures
     assert part.name == "roll" and part.details["providers"] == bench.QUICK_PROVIDERS
