@@ -236,12 +236,20 @@ def function(name: str, handler: str, timeout: int, memory: int) -> Dict[str, An
     }
 
 
+def function_resources(name: str, handler: str, timeout: int, reads_stream: bool) -> Dict[str, Dict[str, Any]]:
+    """A function of the package with its own role and log group."""
+    x = camel(name)
+    return {
+        f"{x}Function": function(name, handler, timeout=timeout, memory=512),
+        f"{x}FunctionRole": role(name, reads_stream=reads_stream),
+        f"{x}FunctionLogGroup": log_group(name),
+    }
+
+
 def stream_resources(source: StreamSource) -> Dict[str, Dict[str, Any]]:
     x = camel(source.name)
     return {
-        f"{x}Function": function(source.name, source.handler, timeout=60, memory=512),
-        f"{x}FunctionRole": role(source.name, reads_stream=True),
-        f"{x}FunctionLogGroup": log_group(source.name),
+        **function_resources(source.name, source.handler, timeout=60, reads_stream=True),
         f"{x}EventSourceMapping": {
             "Type": "AWS::Lambda::EventSourceMapping",
             "Properties": {
@@ -264,9 +272,7 @@ def stream_resources(source: StreamSource) -> Dict[str, Dict[str, Any]]:
 def scheduled_resources(job: ScheduledJob) -> Dict[str, Dict[str, Any]]:
     x = camel(job.name)
     return {
-        f"{x}Function": function(job.name, job.handler, timeout=300, memory=512),
-        f"{x}FunctionRole": role(job.name, reads_stream=False),
-        f"{x}FunctionLogGroup": log_group(job.name),
+        **function_resources(job.name, job.handler, timeout=300, reads_stream=False),
         f"{x}Schedule": {
             "Type": "AWS::Events::Rule",
             "Properties": {
