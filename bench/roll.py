@@ -122,7 +122,8 @@ class Clock:
 
 def _provider(index: int) -> Tuple[Callable[[], str], str]:
     """A way to create provider `index` (its zone and hours chosen round the list), and its zone."""
-    from chalicelib.domain.model import Caller, CreateProvider, CreateService
+    from chalicelib.domain.model import CreateProvider, CreateService
+    from chalicelib.domain.entities import Caller
     from chalicelib.service import catalog, providers
 
     zone, _ = ZONES[index % len(ZONES)]
@@ -160,7 +161,7 @@ def _measure(count: int, url: str) -> Part:
     import boto3
 
     from chalicelib.config import get_settings
-    from chalicelib.domain.model import Caller
+    from chalicelib.domain.entities import Caller
     from chalicelib.service import clock, schedule
     from chalicelib.service.stores import provider_store
     from local import bootstrap

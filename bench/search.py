@@ -211,7 +211,7 @@ def _availability(rng: random.Random, calendar: Calendar, now: datetime, min_not
 
 def generate(count: int, seed: int, now: datetime) -> Iterator[Tuple[str, Dict[str, Any]]]:
     """(provider id, index document) for `count` generated providers, the same for the same seed and day."""
-    from chalicelib.domain.model import BookingRules, Provider, Service
+    from chalicelib.domain.entities import Provider, Rules, Service
     from chalicelib.domain.search import Availability, document_of
     from chalicelib.domain.timegrid import format_utc
 
@@ -219,7 +219,7 @@ def generate(count: int, seed: int, now: datetime) -> Iterator[Tuple[str, Dict[s
     categories = list(TRADES)
     shares = [city[4] for city in CITIES]
     calendars = {city[3]: Calendar(ZoneInfo(city[3]), now) for city in CITIES}
-    rules = {minutes: BookingRules(min_notice_minutes=minutes) for minutes in (0, 60, 120, 1440)}
+    rules = {minutes: Rules(min_notice_minutes=minutes) for minutes in (0, 60, 120, 1440)}
     stamp = format_utc(now)
     for _ in range(count):
         city, lat, lon, zone, _share, spread = rng.choices(CITIES, weights=shares)[0]
@@ -421,7 +421,7 @@ def _params(kind: str, rng: random.Random, today: date) -> Dict[str, str]:
 
 def _probe(kind: str, params: Dict[str, str]) -> Probe:
     from chalicelib.adapters.search import search_body
-    from chalicelib.domain.search import decode_cursor, parse_search
+    from chalicelib.domain.search_query import decode_cursor, parse_search
 
     query = parse_search(params)
     return Probe(kind, params, f"/v1/search?{urlencode(params)}", search_body(query, decode_cursor(query)),
@@ -430,7 +430,7 @@ def _probe(kind: str, params: Dict[str, str]) -> Probe:
 
 def _second_page(params: Dict[str, str], rng: random.Random, today: date) -> Dict[str, str]:
     """The search continued at its first page's cursor, widened or drawn again until it has one."""
-    from chalicelib.domain.search import parse_search
+    from chalicelib.domain.search_query import parse_search
     from chalicelib.service.search import search_providers
 
     # A small run leaves some city and category with one page even at 500 km: draw another search.

@@ -7,7 +7,8 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Tuple
 
-from chalicelib.domain.model import BookSlot, Caller, CreateProvider, CreateService
+from chalicelib.domain.entities import Caller
+from chalicelib.domain.model import BookSlot, CreateProvider, CreateService
 from chalicelib.service import availability, bookings, catalog, providers, schedule
 
 CITIES = [

@@ -1,7 +1,7 @@
 """Every minute when deployed, every 15 s in the local stack: rebuild search documents the clock made stale."""
 from chalicelib.config import require_settings
 from chalicelib.observability import scheduled_job
-from chalicelib.service.search import refresh_stale
+from chalicelib.service.indexing import refresh_stale
 
 # At import, so that a function missing a setting fails its cold start with the names in its log.
 require_settings("scheduled.refresh_search")

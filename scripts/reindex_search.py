@@ -25,7 +25,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     if args.env_file:
         os.environ.update(read_env_file(args.env_file))
 
-    from chalicelib.service.search import rebuild_index
+    from chalicelib.service.indexing import rebuild_index
 
     try:
         report = rebuild_index()

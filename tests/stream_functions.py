@@ -10,7 +10,8 @@ from collections import defaultdict
 from typing import Any, Dict, List, Set, Tuple
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+from chalicelib.adapters.stream import handle_batch
 
 #: (function, table) -> the batches it was given, each a list of (sort key, sequence number).
 seen: Dict[Tuple[str, str], List[List[Tuple[str, str]]]] = defaultdict(list)
@@ -19,7 +20,6 @@ poison: Set[str] = set()
 
 _lock = threading.Lock()
 _logger = Logger(service="stream-tests", level="WARNING")
-_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 
 
 def table_of(record: Dict[str, Any]) -> str:
@@ -61,13 +61,13 @@ def steady(event: Dict[str, Any], context: Any) -> None:
 
 
 def _record_handler(record: Any) -> None:
-    if record.dynamodb.keys["sk"] in poison:
-        raise ValueError(f"poison {record.dynamodb.keys['sk']}")
+    sort_key = record["dynamodb"]["Keys"]["sk"]["S"]
+    if sort_key in poison:
+        raise ValueError(f"poison {sort_key}")
 
 
 @_logger.inject_lambda_context
 def partial(event: Dict[str, Any], context: Any) -> Dict[str, Any]:
-    """Powertools' batch processor: a poison record is a batch item failure (all of them failing raises)."""
+    """The stream functions' batch handling: a poison record is a batch item failure (all of them failing raises)."""
     _note("partial", event)
-    return process_partial_response(event=event, record_handler=_record_handler, processor=_processor,
-                                    context=context)
+    return handle_batch(event, _record_handler)

@@ -23,7 +23,7 @@ def append(event: Event) -> bool:
     """Record an event; False (and nothing written) when it is recorded already."""
     item = AuditItem(*AuditItem.key(event.provider_id, event.at, event.event_id), event_id=event.event_id,
                      provider_id=event.provider_id, type=event.type, booking_id=event.booking_id,
-                     actor=_json(event.actor.model_dump()), at=event.at, before=_json(event.before),
+                     actor=_json({"user_id": event.actor.user_id, "role": event.actor.role}), at=event.at, before=_json(event.before),
                      after=_json(event.after))
     return item.save_if(AuditItem.pk.does_not_exist())
 

@@ -21,7 +21,7 @@ from chalicelib.domain.errors import (
     StaleRead,
 )
 from chalicelib.domain.notices import reminder_due
-from chalicelib.domain.model import ACTIVE_STATUSES, BOOKED, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold
+from chalicelib.domain.entities import ACTIVE_STATUSES, BOOKED, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold
 from chalicelib.domain.timegrid import format_utc, parse_instant, slot_starts
 
 IDEMPOTENCY_LABEL = "idempotency"

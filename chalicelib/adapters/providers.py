@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import fields
 from datetime import date, datetime, timedelta
 from typing import Dict, Iterable, Iterator, List, Optional, Sequence, Tuple
 
@@ -15,12 +16,12 @@ from chalicelib.adapters.table import GSI2
 from chalicelib.adapters.transaction import MAX_ITEMS, Transaction, TransactionFailed
 from chalicelib.domain.card import BookingCard
 from chalicelib.domain.errors import StaleRead
-from chalicelib.domain.model import FREE, Block, BookingRules, Provider, Service
+from chalicelib.domain.entities import FREE, Block, Provider, Rules, Service
 from chalicelib.domain.schedule import WorkingHours
 from chalicelib.domain.sync import ScheduleState
 from chalicelib.domain.timegrid import format_utc, parse_instant
 
-RULE_FIELDS = tuple(BookingRules.model_fields)
+RULE_FIELDS = tuple(rule.name for rule in fields(Rules))
 CARD_RETENTION = timedelta(days=30)
 CONDITION_FAILED = "ConditionalCheckFailedException"
 
@@ -31,8 +32,8 @@ def provider_from_item(item: ProviderItem) -> Provider:
         provider_id=item.provider_id, owner_id=item.owner_id, name=item.name,
         description=item.description or "", categories=list(item.categories), lat=float(item.lat),
         lon=float(item.lon), address=item.address, timezone=item.timezone,
-        rules=BookingRules(**{name: (int(getattr(item, name)) if name != "auto_confirm" else item.auto_confirm)
-                              for name in RULE_FIELDS}),
+        rules=Rules(**{name: (int(getattr(item, name)) if name != "auto_confirm" else item.auto_confirm)
+                       for name in RULE_FIELDS}),
         rating=_rating(item), review_count=int(item.review_count or 0),
         horizon_end=item.horizon_end, created_at=item.created_at, updated_at=item.updated_at,
         version=int(item.version), card_version=int(item.card_version or 0), cards_through=item.cards_through,
@@ -56,7 +57,7 @@ def _provider_item(provider: Provider) -> ProviderItem:
         cards_through=provider.cards_through, changed_by=provider.changed_by,
         gsi1pk=ProviderItem.list_partition(provider.provider_id), gsi1sk=provider.provider_id,
         gsi2pk=ProviderItem.owner_partition(provider.owner_id),
-        gsi2sk=ProviderItem.owner_sort_key(provider.created_at, provider.provider_id), **provider.rules.model_dump())
+        gsi2sk=ProviderItem.owner_sort_key(provider.created_at, provider.provider_id), **provider.rules.as_dict())
 
 
 def get_provider(provider_id: str) -> Optional[Provider]:
@@ -132,7 +133,7 @@ def _profile_actions(provider: Provider, with_card: bool) -> list:
                ProviderItem.lon.set(provider.lon), ProviderItem.address.set(provider.address),
                ProviderItem.timezone.set(provider.timezone), ProviderItem.updated_at.set(provider.updated_at),
                ProviderItem.version.set(provider.version), ProviderItem.changed_by.set(provider.changed_by)]
-    actions += [getattr(ProviderItem, name).set(value) for name, value in provider.rules.model_dump().items()]
+    actions += [getattr(ProviderItem, name).set(value) for name, value in provider.rules.as_dict().items()]
     if with_card:
         actions += [ProviderItem.card_version.set(provider.card_version),
                     ProviderItem.cards_through.set(provider.cards_through)]

@@ -10,8 +10,8 @@ from chalicelib.adapters.models import BookingItem, ProviderItem, ReviewItem
 from chalicelib.adapters.pagination import decode_cursor, read_page
 from chalicelib.adapters.table import GSI2
 from chalicelib.adapters.transaction import Transaction, TransactionFailed
+from chalicelib.domain.entities import CONFIRMED, Review
 from chalicelib.domain.errors import AlreadyReviewed, BookingNotReviewable, NotFound, StaleRead
-from chalicelib.domain.model import CONFIRMED, Review
 
 REVIEW_LABEL = "review"
 BOOKING_LABEL = "booking"

@@ -11,11 +11,13 @@ import struct
 import threading
 import time
 from datetime import datetime
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import TryAgain
-from chalicelib.domain.search import SearchQuery
+
+if TYPE_CHECKING:  # only the API's searches pass one; the indexing functions never load pydantic for it
+    from chalicelib.domain.search_query import SearchQuery
 
 MAPPING: Dict[str, Any] = {
     "dynamic": "strict",

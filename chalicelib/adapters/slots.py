@@ -11,8 +11,8 @@ from chalicelib.adapters.models import CardItem, ScheduleItem, SlotItem
 from chalicelib.adapters.providers import card_from_item
 from chalicelib.adapters.transaction import MAX_ITEMS, Transaction, TransactionFailed
 from chalicelib.domain.card import BookingCard
+from chalicelib.domain.entities import BLOCKED, BOOKED, FREE, HELD, SlotState
 from chalicelib.domain.errors import StaleRead, TryAgain
-from chalicelib.domain.model import BLOCKED, BOOKED, FREE, HELD, SlotState
 from chalicelib.domain.sync import slot_writes
 from chalicelib.domain.timegrid import parse_instant
 

@@ -9,8 +9,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Optional
 
 from chalicelib.config import get_settings
+from chalicelib.domain.entities import Caller
 from chalicelib.domain.errors import AccessTokenSent, NotAnIdToken, SignInKeysUnreachable, TokenExpired
-from chalicelib.domain.model import Caller
 
 if TYPE_CHECKING:
     from jwt import PyJWKClient

@@ -6,7 +6,7 @@ from chalice import Blueprint
 from chalicelib.api.http import page_limit, query, route, time_query
 from chalicelib.api.schemas import AuditQuery
 from chalicelib.domain.errors import Forbidden
-from chalicelib.domain.views import AuditPage
+from chalicelib.api.answers import AuditPage
 from chalicelib.service import audit
 
 bp = Blueprint(__name__)

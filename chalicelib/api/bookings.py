@@ -16,7 +16,7 @@ from chalicelib.domain.errors import (
     SlotUnavailable,
 )
 from chalicelib.domain.model import BookSlot, CancelBooking, PlaceHold, RescheduleBooking
-from chalicelib.domain.views import Booking, BookingPage, Hold
+from chalicelib.api.answers import Booking, BookingPage, Hold
 from chalicelib.service import bookings, holds
 
 bp = Blueprint(__name__)

@@ -8,7 +8,7 @@ from chalice import Blueprint
 from chalicelib.api.http import route
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import Forbidden, InvalidRequest
-from chalicelib.domain.views import CalendarFeed
+from chalicelib.api.answers import CalendarFeed
 from chalicelib.service import calendars
 
 bp = Blueprint(__name__)

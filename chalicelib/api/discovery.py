@@ -4,13 +4,13 @@ from __future__ import annotations
 from chalice import Blueprint
 
 from chalicelib.api import caching
+from chalicelib.api.answers import CategoryList, Health, SearchPage, SignInConfig
 from chalicelib.api.http import route
 from chalicelib.api.openapi import openapi_document
 from chalicelib.api.schemas import OpenApiDocument
 from chalicelib.config import get_settings
 from chalicelib.domain.categories import CATEGORIES
-from chalicelib.domain.search import SearchQuery, parse_search
-from chalicelib.domain.views import CategoryList, Health, SearchPage, SignInConfig
+from chalicelib.domain.search_query import SearchQuery, parse_search
 from chalicelib.service import search
 
 bp = Blueprint(__name__)

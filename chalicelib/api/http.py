@@ -13,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 from chalicelib.adapters.tokens import verify_id_token
 from chalicelib.api.caching import NO_STORE, CachePolicy, with_caching
 from chalicelib.config import get_settings
+from chalicelib.domain.entities import Caller
 from chalicelib.domain.errors import (
     Conflict,
     DomainError,
@@ -25,7 +26,6 @@ from chalicelib.domain.errors import (
     Unauthenticated,
     error_kinds,
 )
-from chalicelib.domain.model import Caller
 from chalicelib.observability import logger
 
 # The one place statuses are decided: by the kind of refusal (codes live on the classes).

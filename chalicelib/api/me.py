@@ -6,7 +6,7 @@ from chalice import Blueprint
 from chalicelib.api.http import page_limit, parse, query, route
 from chalicelib.api.schemas import NotificationQuery
 from chalicelib.domain.model import OptInSms, RegisterDevice
-from chalicelib.domain.views import NotificationPage
+from chalicelib.api.answers import NotificationPage
 from chalicelib.service import inbox
 
 bp = Blueprint(__name__)

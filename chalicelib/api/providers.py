@@ -16,7 +16,7 @@ from chalicelib.api.schemas import (
 )
 from chalicelib.domain.errors import ConflictsWithBookings, Forbidden, SlotUnavailable
 from chalicelib.domain.model import CreateBlock, CreateProvider, CreateService, PatchProvider, PatchService
-from chalicelib.domain.views import (
+from chalicelib.api.answers import (
     Availability,
     Block,
     BlockPage,

@@ -8,7 +8,7 @@ from chalicelib.api.http import page_limit, parse, query, route
 from chalicelib.api.schemas import ReviewQuery
 from chalicelib.domain.errors import AlreadyReviewed, BookingNotReviewable, Forbidden
 from chalicelib.domain.model import PostReview
-from chalicelib.domain.views import Review, ReviewPage
+from chalicelib.api.answers import Review, ReviewPage
 from chalicelib.service import reviews
 
 bp = Blueprint(__name__)

@@ -1,6 +1,6 @@
 """Shapes only the HTTP layer knows: the error body, query and header parameters, the working-hours input.
 
-The answers' shapes are in chalicelib/domain/views.py. These models make the OpenAPI document; the
+The answers' shapes are in chalicelib/api/answers.py. These models make the OpenAPI document; the
 handlers keep parsing with the functions of http.py and schedule.py, whose messages are more precise.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import SkipJsonSchema
 
 from chalicelib.api.http import DEFAULT_PAGE, ERROR_CODES, MAX_PAGE
-from chalicelib.domain.model import BOOKING_STATUSES
-from chalicelib.domain.views import DayIntervals, DayOverride
+from chalicelib.domain.entities import BOOKING_STATUSES
+from chalicelib.api.answers import DayIntervals, DayOverride
 
 # A parameter that may be left out; null is never sent, so the document does not offer it.
 Absent = SkipJsonSchema[None]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Dict, Iterable, List
 
-from chalicelib.domain.model import HELD, HeldTime, SlotState
+from chalicelib.domain.entities import HELD, HeldTime, SlotState
 from chalicelib.domain.timegrid import SLOT, SLOT_MINUTES
 
 

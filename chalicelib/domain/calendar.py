@@ -6,13 +6,13 @@ from datetime import date, datetime, timedelta, timezone
 from typing import List, Optional
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain import model
+from chalicelib.domain import entities
 
 PRODUCT_ID = "-//Booking marketplace//Bookings//EN"
 UID_DOMAIN = "marketplace"
 FEED_REFRESH = timedelta(minutes=15)
-EVENT_STATUS = {model.PENDING: "TENTATIVE", model.CONFIRMED: "CONFIRMED", model.CANCELED: "CANCELLED",
-                model.DECLINED: "CANCELLED"}
+EVENT_STATUS = {entities.PENDING: "TENTATIVE", entities.CONFIRMED: "CONFIRMED", entities.CANCELED: "CANCELLED",
+                entities.DECLINED: "CANCELLED"}
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class CalendarEntry:
     stamp: datetime
 
 
-def entry_of(booking: model.Booking, provider: model.Provider, service_name: str, stamp: datetime) -> CalendarEntry:
+def entry_of(booking: entities.Booking, provider: entities.Provider, service_name: str, stamp: datetime) -> CalendarEntry:
     """The calendar entry of a booking, on its provider's current clock; `stamp` is when it is written out."""
     lines = [f"Booking {booking.booking_id} ({booking.status.lower()})"]
     if booking.note:

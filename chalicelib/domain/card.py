@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Iterable, List, Mapping, Optional, Tuple
 
-from chalicelib.domain.model import Provider, Service
+from chalicelib.domain.entities import Provider, Service
 
 # Lookups ask for up to max_days_ahead (at most 60) local days: cards cover the UTC dates around them.
 CARD_DAYS_BEFORE = 1

@@ -8,11 +8,10 @@ so each side effect can be made to happen once by that identity.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Literal, Optional, Union
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Union
 
-from pydantic import BaseModel, ConfigDict
-
-from chalicelib.domain import model
+from chalicelib.domain import entities
 from chalicelib.domain.views import block_view, booking_view, review_view, service_view
 
 CUSTOMER, OWNER, SYSTEM = "customer", "owner", "system"
@@ -36,18 +35,19 @@ AUDITED_TYPES = (BOOKING_CREATED, BOOKING_CONFIRMED, BOOKING_DECLINED, BOOKING_C
                  BLOCK_CREATED, BLOCK_DELETED, SCHEDULE_CHANGED, SERVICE_CHANGED, PROFILE_CHANGED, REVIEW_POSTED)
 
 
-class Actor(BaseModel):
+@dataclass(frozen=True)
+class Actor:
     """Who caused an event: a customer, a provider's owner, or the system (a scheduled job)."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
+    role: str  # customer | owner | system
     user_id: Optional[str] = None
-    role: Literal["customer", "owner", "system"]
 
 
-class Event(BaseModel):
+# Keyword-only: each kind of event below gives `type` its default, ahead of fields that have none.
+@dataclass(frozen=True, kw_only=True)
+class Event:
     """Something that happened to a provider's data; `before` and `after` are public views."""
 
-    model_config = ConfigDict(frozen=True, defer_build=True)
     event_id: str
     type: str
     at: str  # UTC, when it committed
@@ -58,6 +58,7 @@ class Event(BaseModel):
     after: Optional[Dict[str, Any]] = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class BookingEvent(Event):
     """An event of one booking; `customer_id` says whose it is (views do not show it)."""
 
@@ -67,44 +68,54 @@ class BookingEvent(Event):
     version: int
 
 
+@dataclass(frozen=True, kw_only=True)
 class BookingCreated(BookingEvent):
-    type: Literal["booking.created"] = BOOKING_CREATED
+    type: str = BOOKING_CREATED
 
 
+@dataclass(frozen=True, kw_only=True)
 class BookingConfirmed(BookingEvent):
-    type: Literal["booking.confirmed"] = BOOKING_CONFIRMED
+    type: str = BOOKING_CONFIRMED
 
 
+@dataclass(frozen=True, kw_only=True)
 class BookingDeclined(BookingEvent):
-    type: Literal["booking.declined"] = BOOKING_DECLINED
+    type: str = BOOKING_DECLINED
 
 
+@dataclass(frozen=True, kw_only=True)
 class BookingCanceled(BookingEvent):
-    type: Literal["booking.canceled"] = BOOKING_CANCELED
+    type: str = BOOKING_CANCELED
 
 
+@dataclass(frozen=True, kw_only=True)
 class BookingRescheduled(BookingEvent):
-    type: Literal["booking.rescheduled"] = BOOKING_RESCHEDULED
+    type: str = BOOKING_RESCHEDULED
 
 
+@dataclass(frozen=True, kw_only=True)
 class BookingReminderDue(BookingEvent):
     """The time to remind a customer of a booking came (produced by the reminders job, not the stream)."""
 
-    type: Literal["booking.reminder_due"] = BOOKING_REMINDER_DUE
+    type: str = BOOKING_REMINDER_DUE
 
 
+@dataclass(frozen=True, kw_only=True)
 class BlockCreated(Event):
-    type: Literal["block.created"] = BLOCK_CREATED
+    type: str = BLOCK_CREATED
 
 
+@dataclass(frozen=True, kw_only=True)
 class BlockDeleted(Event):
-    type: Literal["block.deleted"] = BLOCK_DELETED
+    type: str = BLOCK_DELETED
 
 
+@dataclass(frozen=True, kw_only=True)
 class ScheduleChanged(Event):
-    type: Literal["schedule.changed"] = SCHEDULE_CHANGED
+    type: str = SCHEDULE_CHANGED
 
 
+@dataclass(frozen=True, kw_only=True)
 class ScheduleSettled(Event):
     """Slots of days that were still being laid out after a change of working hours now agree with it.
 
@@ -112,21 +123,24 @@ class ScheduleSettled(Event):
     `after` holds the days still pending.
     """
 
-    type: Literal["schedule.settled"] = SCHEDULE_SETTLED
+    type: str = SCHEDULE_SETTLED
 
 
+@dataclass(frozen=True, kw_only=True)
 class ServiceChanged(Event):
-    type: Literal["service.changed"] = SERVICE_CHANGED
+    type: str = SERVICE_CHANGED
 
 
+@dataclass(frozen=True, kw_only=True)
 class ProfileChanged(Event):
-    type: Literal["profile.changed"] = PROFILE_CHANGED
+    type: str = PROFILE_CHANGED
 
 
+@dataclass(frozen=True, kw_only=True)
 class ReviewPosted(Event):
     """A customer reviewed a booking: the provider's rating and review count changed with it."""
 
-    type: Literal["review.posted"] = REVIEW_POSTED
+    type: str = REVIEW_POSTED
     booking_id: str
     customer_id: str
     rating: int
@@ -142,13 +156,13 @@ def _version(number: int) -> str:
     return f"v{number:06d}"
 
 
-def _booking_actor(booking: model.Booking) -> Actor:
+def _booking_actor(booking: entities.Booking) -> Actor:
     if booking.changed_by is None:
         return Actor(role=SYSTEM)
     return Actor(user_id=booking.changed_by, role=CUSTOMER if booking.changed_by == booking.customer_id else OWNER)
 
 
-def changes_of_booking(before: Optional[model.Booking], after: Optional[model.Booking]) -> List[BookingEvent]:
+def changes_of_booking(before: Optional[entities.Booking], after: Optional[entities.Booking]) -> List[BookingEvent]:
     """The events between two states of a booking (none for changes nobody needs to hear of)."""
     if after is None:
         return []  # bookings are never deleted
@@ -160,18 +174,18 @@ def changes_of_booking(before: Optional[model.Booking], after: Optional[model.Bo
         return [BookingCreated(**common)]
     if before.version == after.version:
         return []  # bookkeeping, e.g. a reminder marked as sent
-    if after.status == model.CANCELED and before.status != model.CANCELED:
+    if after.status == entities.CANCELED and before.status != entities.CANCELED:
         return [BookingCanceled(**common)]
-    if after.status == model.DECLINED and before.status != model.DECLINED:
+    if after.status == entities.DECLINED and before.status != entities.DECLINED:
         return [BookingDeclined(**common)]
     if after.start != before.start:
         return [BookingRescheduled(**common)]
-    if after.status == model.CONFIRMED and before.status == model.PENDING:
+    if after.status == entities.CONFIRMED and before.status == entities.PENDING:
         return [BookingConfirmed(**common)]
     return []
 
 
-def reminder_of(booking: model.Booking, at: str) -> BookingReminderDue:
+def reminder_of(booking: entities.Booking, at: str) -> BookingReminderDue:
     """The reminder event of a booking at its current start (a moved booking gets another); `at` is when it
     fell due, so that every attempt to send it is the same event."""
     return BookingReminderDue(
@@ -180,7 +194,7 @@ def reminder_of(booking: model.Booking, at: str) -> BookingReminderDue:
         customer_id=booking.customer_id, version=booking.version, after=booking_view(booking))
 
 
-def changes_of_block(before: Optional[model.Block], after: Optional[model.Block], at: str) -> List[Event]:
+def changes_of_block(before: Optional[entities.Block], after: Optional[entities.Block], at: str) -> List[Event]:
     """A block is created or deleted, never changed; `at` is when the change committed (a deletion leaves
     no item to say so). Only the owner may do either."""
     if before is None and after is not None:
@@ -218,7 +232,7 @@ def _owner_or_system(user_id: Optional[str]) -> Actor:
     return Actor(user_id=user_id, role=OWNER) if user_id else Actor(role=SYSTEM)
 
 
-def changes_of_service(before: Optional[model.Service], after: Optional[model.Service]) -> List[ServiceChanged]:
+def changes_of_service(before: Optional[entities.Service], after: Optional[entities.Service]) -> List[ServiceChanged]:
     """A service added, changed or withdrawn (its public view changed)."""
     if after is None:
         return []
@@ -231,19 +245,19 @@ def changes_of_service(before: Optional[model.Service], after: Optional[model.Se
                            before=old, after=new)]
 
 
-def _service_public(service: model.Service) -> Dict[str, Any]:
+def _service_public(service: entities.Service) -> Dict[str, Any]:
     return {**service_view(service), "active": service.active}
 
 
 PROFILE_FIELDS = ("name", "description", "categories", "lat", "lon", "address", "timezone")
 
 
-def _profile_public(provider: model.Provider) -> Dict[str, Any]:
+def _profile_public(provider: entities.Provider) -> Dict[str, Any]:
     return {**{name: getattr(provider, name) for name in PROFILE_FIELDS},
-            "booking_rules": provider.rules.model_dump()}
+            "booking_rules": provider.rules.as_dict()}
 
 
-def changes_of_profile(before: Optional[model.Provider], after: Optional[model.Provider]) -> List[ProfileChanged]:
+def changes_of_profile(before: Optional[entities.Provider], after: Optional[entities.Provider]) -> List[ProfileChanged]:
     """A profile created or changed in what the public sees (ratings and bookkeeping are no event)."""
     if after is None:
         return []
@@ -256,7 +270,7 @@ def changes_of_profile(before: Optional[model.Provider], after: Optional[model.P
                            before=old, after=new)]
 
 
-def changes_of_review(before: Optional[model.Review], after: Optional[model.Review]) -> List[ReviewPosted]:
+def changes_of_review(before: Optional[entities.Review], after: Optional[entities.Review]) -> List[ReviewPosted]:
     """A review is written once and never changed or deleted: its creation is the one event."""
     if before is not None or after is None:
         return []

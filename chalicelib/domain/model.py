@@ -1,9 +1,9 @@
-"""Commands the API accepts and the entities the services work with (pure, no I/O)."""
+"""The commands the API accepts: request bodies parsed and checked by pydantic (pure, no I/O).
+
+The entities they become are in `chalicelib.domain.entities`."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cache
 from typing import Annotated, FrozenSet, List, Literal, Optional, Tuple
 
@@ -12,14 +12,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from chalicelib.domain.categories import CATEGORIES
 from chalicelib.domain.timegrid import read_instant, read_zone
 
-PENDING, CONFIRMED, CANCELED, DECLINED = "PENDING", "CONFIRMED", "CANCELED", "DECLINED"
-BOOKING_STATUSES = (PENDING, CONFIRMED, CANCELED, DECLINED)
-ACTIVE_STATUSES = (PENDING, CONFIRMED)
-
-FREE, HELD, BOOKED, BLOCKED = "FREE", "HELD", "BOOKED", "BLOCKED"
-HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED = "ACTIVE", "RELEASED", "USED"
-
-MAX_BLOCK_HOURS = 24
 # Coordinates are kept to 7 decimal places (about 1 cm): DynamoDB numbers cannot hold magnitudes
 # below 1E-130, and no address needs more.
 COORDINATE_DECIMALS = 7
@@ -278,147 +270,6 @@ class RescheduleBooking(Command):
 class PostReview(Command):
     rating: int = Field(ge=1, le=5, description="Whole stars, 1 to 5.")
     comment: Optional[Comment] = None
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who is asking: the verified token's subject and groups."""
-
-    user_id: str
-    email: str = ""
-    groups: FrozenSet[str] = field(default_factory=frozenset)
-
-
-@dataclass(frozen=True)
-class Service:
-    provider_id: str
-    service_id: str
-    name: str
-    category: str
-    duration_minutes: int
-    buffer_minutes: int
-    price_amount: int
-    price_currency: str
-    active: bool
-    created_at: str
-    updated_at: str
-    # Who made the last change (a user's id); the audit trail's actor.
-    changed_by: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Provider:
-    provider_id: str
-    owner_id: str
-    name: str
-    description: str
-    categories: List[str]
-    lat: float
-    lon: float
-    address: Optional[str]
-    timezone: str
-    rules: BookingRules
-    rating: Optional[float]
-    review_count: int
-    horizon_end: Optional[str]
-    created_at: str
-    updated_at: str
-    version: int
-    card_version: int = 0
-    cards_through: Optional[str] = None
-    changed_by: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Hold:
-    hold_id: str
-    provider_id: str
-    service_id: str
-    customer_id: str
-    start: datetime
-    end: datetime
-    occupied_until: datetime
-    expires_at: datetime
-    created_at: str
-    state: str = "ACTIVE"  # ACTIVE | RELEASED | USED
-
-    def usable(self, now: datetime) -> bool:
-        """Whether the hold still keeps its time for its holder."""
-        return self.state == HOLD_ACTIVE and now < self.expires_at
-
-
-@dataclass(frozen=True)
-class HeldTime:
-    """The time a live hold takes as its slots say: from its first slot's start to its last slot's end."""
-
-    hold_id: str
-    start: datetime
-    end: datetime  # the service's buffer included
-    expires_at: datetime
-
-
-@dataclass(frozen=True)
-class Booking:
-    booking_id: str
-    status: str
-    provider_id: str
-    service_id: str
-    customer_id: str
-    start: datetime
-    end: datetime
-    occupied_until: datetime
-    timezone: str
-    note: Optional[str]
-    reason: Optional[str]
-    created_at: str
-    updated_at: str
-    version: int
-    # Who made the last change; None for the system (no booking change is the system's today).
-    changed_by: Optional[str] = None
-    # The start a reminder went out for: a reschedule to another start arms a new one.
-    reminded_start: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class Review:
-    """A customer's review of one booking (at most one per booking)."""
-
-    booking_id: str
-    provider_id: str
-    customer_id: str
-    rating: int
-    comment: Optional[str]
-    created_at: str
-
-
-@dataclass(frozen=True)
-class Block:
-    block_id: str
-    provider_id: str
-    start: datetime
-    end: datetime
-    reason: Optional[str]
-    created_at: str
-    created_by: Optional[str] = None
-
-
-@dataclass(frozen=True)
-class SlotState:
-    """What one slot item says right now."""
-
-    start: datetime
-    status: str
-    in_hours: bool
-    hold_id: Optional[str] = None
-    hold_expires: Optional[int] = None
-    booking_id: Optional[str] = None
-    block_id: Optional[str] = None
-
-    def bookable(self, now_epoch: int) -> bool:
-        """Free for anyone: in hours and free, or held by a hold that has lapsed."""
-        if not self.in_hours:
-            return False
-        return self.status == FREE or (self.status == HELD and (self.hold_expires or 0) <= now_epoch)
 
 
 PUSH_PLATFORMS = ("apns", "fcm")

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain import events, model
+from chalicelib.domain import entities, events
 from chalicelib.domain.timegrid import parse_instant
 
 REMINDER_LEAD = timedelta(hours=24)
@@ -68,13 +68,13 @@ class Notice:
     type: str
 
 
-def reminder_due(booking: model.Booking) -> Optional[datetime]:
+def reminder_due(booking: entities.Booking) -> Optional[datetime]:
     """When the booking's reminder falls due, while one is to be sent; else None.
 
     None for a booking that is not active, whose reminder went out for this start, or that was made or
     moved less than REMINDER_LEAD before its start (its confirmation is the reminder).
     """
-    if booking.status not in model.ACTIVE_STATUSES:
+    if booking.status not in entities.ACTIVE_STATUSES:
         return None
     due = booking.start - REMINDER_LEAD
     if booking.reminded_start is not None and parse_instant(booking.reminded_start, "reminded_start") == booking.start:
@@ -90,7 +90,7 @@ def notices_of(event: events.Event) -> List[Notice]:
         return []
     status = (event.after or {}).get("status")
     if isinstance(event, events.BookingCreated):
-        if status == model.CONFIRMED:
+        if status == entities.CONFIRMED:
             return [Notice(CUSTOMER, BOOKING_CONFIRMED), Notice(OWNER, BOOKING_CREATED)]
         return [Notice(CUSTOMER, BOOKING_PENDING), Notice(OWNER, BOOKING_REQUESTED)]
     if isinstance(event, events.BookingConfirmed):
@@ -150,7 +150,7 @@ def words(notice: Notice, event: events.BookingEvent, provider_name: str, servic
         BOOKING_CREATED: f"A customer booked {service_name} on {when}.",
     }
     body = bodies[notice.type]
-    if notice.type == BOOKING_RESCHEDULED and booking.get("status") == model.PENDING:
+    if notice.type == BOOKING_RESCHEDULED and booking.get("status") == entities.PENDING:
         body += " It awaits the provider's confirmation."
     reason = booking.get("reason")
     if reason and notice.type in (BOOKING_DECLINED, BOOKING_CANCELED):

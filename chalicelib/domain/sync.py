@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.model import SlotState
+from chalicelib.domain.entities import SlotState
 from chalicelib.domain.schedule import WorkingHours, working_slots
 from chalicelib.domain.timegrid import local_date, local_day_bounds
 

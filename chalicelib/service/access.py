@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from chalicelib.config import get_settings
+from chalicelib.domain.entities import Caller, Provider
 from chalicelib.domain.errors import Forbidden, NotFound
-from chalicelib.domain.model import Caller, Provider
 from chalicelib.service.stores import provider_store
 
 

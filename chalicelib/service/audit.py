@@ -5,8 +5,8 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.entities import Caller
 from chalicelib.domain.errors import InvalidRequest
-from chalicelib.domain.model import Caller
 from chalicelib.domain.timegrid import parse_bound
 from chalicelib.observability import count
 from chalicelib.service import clock

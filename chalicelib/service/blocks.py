@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.entities import BLOCKED, MAX_BLOCK_HOURS, Block, Caller
 from chalicelib.domain.errors import InvalidRequest, NotFound, SlotUnavailable
-from chalicelib.domain.model import BLOCKED, MAX_BLOCK_HOURS, Block, Caller, CreateBlock
 from chalicelib.domain.schedule import working_slots
 from chalicelib.domain.timegrid import format_utc, is_on_grid, local_date, parse_instant, slot_starts
 from chalicelib.domain.views import block_view
@@ -16,6 +16,9 @@ from chalicelib.service import clock
 from chalicelib.service.access import owned_provider
 from chalicelib.service.concurrency import retry_on_stale
 from chalicelib.service.stores import booking_store, provider_store, slot_store
+
+if TYPE_CHECKING:  # commands are parsed by the API; a function that only takes them needs no pydantic
+    from chalicelib.domain.model import CreateBlock
 
 
 def create_block(caller: Caller, provider_id: str, command: CreateBlock) -> Dict[str, Any]:

@@ -6,11 +6,21 @@ import hashlib
 import json
 import uuid
 from datetime import datetime, timedelta
-from typing import Any, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Optional, Tuple
 from zoneinfo import ZoneInfo
 
-from chalicelib.domain.idempotency import IdempotentAnswer
 from chalicelib.config import get_settings
+from chalicelib.domain.entities import (
+    ACTIVE_STATUSES,
+    BOOKING_STATUSES,
+    CANCELED,
+    CONFIRMED,
+    DECLINED,
+    PENDING,
+    Booking,
+    Caller,
+    Provider,
+)
 from chalicelib.domain.errors import (
     BookingNotModifiable,
     CancelWindowClosed,
@@ -23,20 +33,7 @@ from chalicelib.domain.errors import (
     RequestInProgress,
     SlotUnavailable,
 )
-from chalicelib.domain.model import (
-    ACTIVE_STATUSES,
-    BOOKING_STATUSES,
-    CANCELED,
-    CONFIRMED,
-    DECLINED,
-    PENDING,
-    Booking,
-    BookSlot,
-    Caller,
-    CancelBooking,
-    Provider,
-    RescheduleBooking,
-)
+from chalicelib.domain.idempotency import IdempotentAnswer
 from chalicelib.domain.timegrid import EARLIEST, LATEST, format_utc, parse_bound
 from chalicelib.domain.views import booking_view
 from chalicelib.observability import count, logger
@@ -45,6 +42,9 @@ from chalicelib.service.access import find_provider, owned_provider
 from chalicelib.service.catalog import bookable
 from chalicelib.service.concurrency import retry_on_stale
 from chalicelib.service.stores import booking_store, provider_store
+
+if TYPE_CHECKING:  # commands are parsed by the API; a function that only takes them needs no pydantic
+    from chalicelib.domain.model import BookSlot, CancelBooking, RescheduleBooking
 
 MAX_KEY_LENGTH = 255
 

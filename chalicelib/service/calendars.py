@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.config import get_settings
 from chalicelib.domain.calendar import booking_calendar, entry_of, feed_calendar
+from chalicelib.domain.entities import ACTIVE_STATUSES, Booking, Caller, Provider
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.model import ACTIVE_STATUSES, Booking, Caller, Provider
 from chalicelib.domain.timegrid import booking_window, local_day_bounds
-from chalicelib.domain.views import CalendarFeed
+from chalicelib.domain.views import calendar_feed_view
 from chalicelib.observability import count, logger
 from chalicelib.service import clock
 from chalicelib.service.access import owned_provider
@@ -73,7 +73,7 @@ def _new_secret() -> str:
 
 
 def _feed(base_url: str, provider_id: str, secret: str) -> Dict[str, str]:
-    return CalendarFeed(url=f"{base_url.rstrip('/')}/v1/calendar-feeds/{provider_id}/{secret}").model_dump()
+    return calendar_feed_view(f"{base_url.rstrip('/')}/v1/calendar-feeds/{provider_id}/{secret}")
 
 
 def _service_names(provider_id: str) -> Dict[str, str]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 import dataclasses
 import uuid
 from datetime import date
-from typing import Any, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
 from chalicelib.domain.card import card_dates, card_of
+from chalicelib.domain.entities import Caller, Provider, Service
 from chalicelib.domain.errors import InvalidRequest, NotFound
-from chalicelib.domain.model import Caller, CreateService, PatchService, Provider, Service
 from chalicelib.domain.timegrid import format_utc
 from chalicelib.domain.views import service_view
 from chalicelib.observability import count, logger
@@ -16,6 +16,9 @@ from chalicelib.service import clock
 from chalicelib.service.access import require_owner
 from chalicelib.service.concurrency import retry_on_stale
 from chalicelib.service.stores import provider_store
+
+if TYPE_CHECKING:  # commands are parsed by the API; a function that only takes them needs no pydantic
+    from chalicelib.domain.model import CreateService, PatchService
 
 MAX_SERVICES = 100
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.availability import live_holds
+from chalicelib.domain.entities import HELD, HOLD_RELEASED, HOLD_USED, Caller, Hold
 from chalicelib.domain.errors import NotFound, StaleRead
-from chalicelib.domain.model import HELD, HOLD_RELEASED, HOLD_USED, Caller, Hold, PlaceHold
 from chalicelib.domain.timegrid import format_utc, local_day_bounds
 from chalicelib.domain.views import held_time_view, hold_view
 from chalicelib.observability import count, logger
@@ -17,6 +17,9 @@ from chalicelib.service.access import owned_provider
 from chalicelib.service.availability import LONGEST_SPAN, local_date_range
 from chalicelib.service.catalog import bookable
 from chalicelib.service.stores import booking_store, slot_store
+
+if TYPE_CHECKING:  # commands are parsed by the API; a function that only takes them needs no pydantic
+    from chalicelib.domain.model import PlaceHold
 
 
 def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:

@@ -1,15 +1,18 @@
 """A user's inbox and where else they want to be reached: phones for push, a number for SMS."""
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
+from chalicelib.domain.entities import Caller
 from chalicelib.domain.errors import NotFound
-from chalicelib.domain.model import Caller, OptInSms, RegisterDevice
 from chalicelib.domain.timegrid import format_utc
 from chalicelib.domain.views import notification_view
 from chalicelib.observability import logger
 from chalicelib.service import clock
 from chalicelib.service.stores import inbox_store
+
+if TYPE_CHECKING:  # commands are parsed by the API; a function that only takes them needs no pydantic
+    from chalicelib.domain.model import OptInSms, RegisterDevice
 
 MAX_DEVICES = 10
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Callable, List, Tuple
 
 from chalicelib.config import get_settings
-from chalicelib.domain import events, model
+from chalicelib.domain import entities, events
 from chalicelib.domain.calendar import booking_calendar, entry_of
 from chalicelib.domain.errors import DeliveryBusy, DeliveryRefused
 from chalicelib.domain.mail import compose
@@ -40,7 +40,7 @@ class DeliveriesFailed(Exception):
 @dataclass(frozen=True)
 class _Context:
     event: events.BookingEvent
-    provider: model.Provider
+    provider: entities.Provider
     service_name: str
 
 
@@ -165,11 +165,11 @@ def _email(context: _Context, note: Notification, address: str) -> bytes:
     return compose(get_settings().email_from, address, note.title, text, ics)
 
 
-def _booking_of(event: events.BookingEvent) -> model.Booking:
+def _booking_of(event: events.BookingEvent) -> entities.Booking:
     """The booking as the event saw it (its view and version)."""
     view = event.after or {}
     start, end = parse_instant(view["start"], "start"), parse_instant(view["end"], "end")
-    return model.Booking(
+    return entities.Booking(
         booking_id=event.booking_id, status=view["status"], provider_id=event.provider_id,
         service_id=view["service_id"], customer_id=event.customer_id, start=start, end=end, occupied_until=end,
         timezone=view["timezone"], note=view.get("note"), reason=view.get("reason"), created_at=view["created_at"],

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
 from chalicelib.domain.card import card_dates, card_of
-from chalicelib.domain.model import BookingRules, Caller, CreateProvider, PatchProvider, Provider
+from chalicelib.domain.entities import Caller, Provider, Rules
 from chalicelib.domain.schedule import WorkingHours
 from chalicelib.domain.timegrid import format_utc
 from chalicelib.domain.views import provider_view
@@ -18,6 +18,9 @@ from chalicelib.service.catalog import provider_and_services
 from chalicelib.service.concurrency import retry_on_stale
 from chalicelib.service.schedule import finish_sync, horizon, prepare_change, sync_deadline
 from chalicelib.service.stores import provider_store
+
+if TYPE_CHECKING:  # commands are parsed by the API; a function that only takes them needs no pydantic
+    from chalicelib.domain.model import CreateProvider, PatchProvider
 
 # Fields whose change alters what an availability lookup computes (they travel on the card).
 CARD_FIELDS = ("timezone", "rules")
@@ -33,7 +36,7 @@ def create_provider(caller: Caller, command: CreateProvider) -> Dict[str, Any]:
         provider_id=str(uuid.uuid4()), owner_id=caller.user_id, name=command.name,
         description=command.description, categories=command.categories, lat=command.location.lat,
         lon=command.location.lon, address=command.location.address, timezone=command.timezone,
-        rules=command.booking_rules, rating=None, review_count=0,
+        rules=Rules(**command.booking_rules.model_dump()), rating=None, review_count=0,
         horizon_end=horizon(ZoneInfo(command.timezone), now)[-1].isoformat(),
         created_at=stamp, updated_at=stamp, version=1, card_version=1, cards_through=dates[-1].isoformat(),
         changed_by=caller.user_id)
@@ -65,7 +68,7 @@ def _changes(before: Provider, command: PatchProvider) -> Dict[str, Any]:
         changes.update(lat=command.location.lat, lon=command.location.lon, address=command.location.address)
     if command.booking_rules is not None:
         patch = command.booking_rules.model_dump(exclude_none=True)
-        changes["rules"] = BookingRules(**{**before.rules.model_dump(), **patch})
+        changes["rules"] = Rules(**{**before.rules.as_dict(), **patch})
     return changes
 
 

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
+from chalicelib.domain.entities import CONFIRMED, PENDING, Booking, Caller, Review
 from chalicelib.domain.errors import BookingNotReviewable, Forbidden
-from chalicelib.domain.model import CONFIRMED, PENDING, Booking, Caller, PostReview, Review
 from chalicelib.domain.timegrid import format_utc
 from chalicelib.domain.views import review_view
 from chalicelib.observability import count, logger
@@ -14,6 +14,9 @@ from chalicelib.service.access import find_provider
 from chalicelib.service.bookings import visible_booking
 from chalicelib.service.concurrency import retry_on_stale
 from chalicelib.service.stores import review_store
+
+if TYPE_CHECKING:  # commands are parsed by the API; a function that only takes them needs no pydantic
+    from chalicelib.domain.model import PostReview
 
 
 def _require_reviewable(booking: Booking, now: datetime) -> None:

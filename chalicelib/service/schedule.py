@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 from chalicelib.config import get_settings
 from chalicelib.domain.card import card_dates
+from chalicelib.domain.entities import Caller, Provider
 from chalicelib.domain.errors import StaleRead
-from chalicelib.domain.model import Caller, Provider
 from chalicelib.domain.schedule import WorkingHours, days_changed
 from chalicelib.domain.sync import ScheduleState, closing_only, desired, run_range, runs, slot_writes
 from chalicelib.domain.timegrid import SLOT, local_date, local_day_bounds

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from chalicelib.domain.entities import Provider, Service
 from chalicelib.domain.errors import InvalidRequest, SlotUnavailable
-from chalicelib.domain.model import Provider, Service
 from chalicelib.domain.timegrid import booking_window, is_on_grid, local_date, parse_instant
 
 

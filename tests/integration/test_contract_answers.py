@@ -98,7 +98,7 @@ def test_a_whole_booking_story_answers_as_documented(contract, make_user, fixed_
 
     # Search, once the stream function has indexed the provider
     from chalicelib.adapters import search as search_engine
-    from chalicelib.service.search import index_providers
+    from chalicelib.service.indexing import index_providers
 
     index_providers([ids["provider_id"]])
     search_engine.refresh()

@@ -6,7 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from chalicelib.domain.model import Caller, CreateProvider
+from chalicelib.domain.model import CreateProvider
+
+from chalicelib.domain.entities import Caller
 
 OWNER = Caller(user_id="owner-roll", email="owner@example.test", groups=frozenset({"providers"}))
 EVERY_DAY = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")

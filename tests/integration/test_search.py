@@ -14,7 +14,7 @@ import pytest
 from chalicelib.adapters import search as engine
 from chalicelib.adapters import stream_reader
 from chalicelib.domain.search import distance_km
-from chalicelib.service import search as search_service
+from chalicelib.service import indexing
 from local.streams import SourceFeeder
 from stream_handlers.sources import source_named
 from tests.integration.conftest import WEEKDAYS, call
@@ -152,7 +152,7 @@ def test_rating_sort_puts_the_best_rated_first_and_unrated_last(client, make_use
 
     _rate(town["far"], 5, 4)
     _rate(town["mid"], 4, 2)
-    search_service.index_providers([town["far"], town["mid"]])
+    indexing.index_providers([town["far"], town["mid"]])
     engine.refresh()
     body = search(client, make_user(), "category=plumbing&sort=rating")
     assert ids(body)[:2] == [town["far"], town["mid"]]
@@ -224,10 +224,10 @@ def test_next_available_is_the_first_free_start_and_follows_the_clock(client, ma
     assert search(client, customer, "q=clockwork")["results"][0]["next_available"] == "2026-12-01T09:15:00Z"
     # When the day's last start has passed, the document is stale and the refresh job rebuilds it
     fixed_clock.now = fixed_clock.now.replace(hour=16, minute=30)
-    assert search_service.refresh_stale() == 1
+    assert indexing.refresh_stale() == 1
     engine.refresh()
     assert search(client, customer, "q=clockwork")["results"][0]["next_available"] == "2026-12-02T09:00:00Z"
-    assert search_service.refresh_stale() == 0
+    assert indexing.refresh_stale() == 0
     assert pid
 
 
@@ -276,7 +276,7 @@ def test_an_older_document_never_replaces_a_newer_one(client, make_user, fixed_c
     # Given a provider indexed, then renamed; a stale write of the old state arrives late
     owner = make_user(provider=True)
     pid = new_provider(client, owner, "First Name", LONDON[0], km_east(1))
-    old_changes = search_service.document_changes([pid])
+    old_changes = indexing.document_changes([pid])
     assert call(client, "PATCH", f"/v1/providers/{pid}", owner, {"name": "Second Name"})[0] == 200
     indexer.drain()
     # When the older read is written after the newer one (and a repeat of the newer one)
@@ -293,7 +293,7 @@ def test_the_rebuild_fills_a_new_index_and_swaps_the_alias(client, make_user, fi
     indexer.drain()
     live_before = engine.indices_of(engine.alias())
     second = new_provider(client, owner, "Beta Plumbing", LONDON[0], km_east(2))
-    report = search_service.rebuild_index()
+    report = indexing.rebuild_index()
     engine.refresh()
     assert report.providers == 2 and report.dropped == live_before
     assert engine.indices_of(engine.alias()) == [report.index]

@@ -12,7 +12,8 @@ import pytest
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
-from chalicelib.domain.model import BookSlot, Caller, CreateProvider, CreateService, PlaceHold  # noqa: E402
+from chalicelib.domain.entities import Caller
+from chalicelib.domain.model import BookSlot, CreateProvider, CreateService, PlaceHold  # noqa: E402
 from chalicelib.domain.timegrid import format_utc  # noqa: E402
 from chalicelib.service import availability, bookings, catalog, clock, providers, schedule, stores  # noqa: E402
 from tests.unit.fakes import FakeState  # noqa: E402

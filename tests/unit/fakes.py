@@ -28,9 +28,7 @@ from chalicelib.domain.errors import (
     NotFound, SlotUnavailable, StaleRead, TryAgain)
 from chalicelib.domain.idempotency import IdempotentAnswer
 from chalicelib.domain.notices import reminder_due
-from chalicelib.domain.model import (
-    ACTIVE_STATUSES, BLOCKED, BOOKED, CONFIRMED, FREE, HELD, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking,
-    Hold, Provider, Review, Service, SlotState)
+from chalicelib.domain.entities import ACTIVE_STATUSES, BLOCKED, BOOKED, CONFIRMED, FREE, HELD, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold, Provider, Review, Service, SlotState
 from chalicelib.domain.schedule import WorkingHours
 from chalicelib.domain.sync import ScheduleState, slot_writes
 from chalicelib.domain.timegrid import format_utc, slot_starts

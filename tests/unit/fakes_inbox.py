@@ -7,6 +7,7 @@ is recorded in `calls`. Put them behind the repository names with `stores.using(
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import functools
 from collections import defaultdict
@@ -113,7 +114,7 @@ class FakeAudit:
         key = f"{event.at}#{event.event_id}"
         if key in trail:
             return False
-        trail[key] = event.model_copy(deep=True)  # stored as JSON text: later changes to the dicts do not reach it
+        trail[key] = copy.deepcopy(event)  # stored as JSON text: later changes to the dicts do not reach it
         return True
 
     @_recorded

@@ -19,7 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from chalicelib.domain.search import SearchQuery, distance_km, rating_rank
+from chalicelib.domain.search import distance_km, rating_rank
+from chalicelib.domain.search_query import SearchQuery
 from chalicelib.domain.timegrid import format_utc
 
 ALIAS = "providers"

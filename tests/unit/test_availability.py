@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chalicelib.domain.availability import fitting_starts, live_holds, slots_needed
-from chalicelib.domain.model import BOOKED, FREE, HELD, HeldTime, SlotState
+from chalicelib.domain.entities import BOOKED, FREE, HELD, HeldTime, SlotState
 from chalicelib.domain.schedule import WEEKDAYS, Interval, WorkingHours, working_slots
 from chalicelib.domain.timegrid import SLOT
 

@@ -8,7 +8,7 @@ import pytest
 import vobject
 
 from chalicelib.domain.calendar import booking_calendar, entry_of, feed_calendar
-from chalicelib.domain.model import CANCELED, CONFIRMED, DECLINED, PENDING, Booking, BookingRules, Provider
+from chalicelib.domain.entities import CANCELED, CONFIRMED, DECLINED, PENDING, Booking, Provider, Rules
 
 UTC = timezone.utc
 STAMP = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
@@ -20,7 +20,7 @@ def utc(text: str) -> datetime:
 
 def provider(zone: str = "Europe/London", name: str = "Spa", address: str = "1 Spa Row") -> Provider:
     return Provider(provider_id="p-1", owner_id="owner", name=name, description="", categories=["massage"], lat=0.0,
-                    lon=0.0, address=address, timezone=zone, rules=BookingRules(), rating=None, review_count=0,
+                    lon=0.0, address=address, timezone=zone, rules=Rules(), rating=None, review_count=0,
                     horizon_end=None, created_at="", updated_at="", version=1)
 
 

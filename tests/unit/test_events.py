@@ -5,7 +5,7 @@ import dataclasses
 from datetime import datetime, timezone
 
 from chalicelib.domain import events, notices
-from chalicelib.domain.model import CANCELED, CONFIRMED, DECLINED, PENDING, Block, Booking, BookingRules, Provider, Service
+from chalicelib.domain.entities import CANCELED, CONFIRMED, DECLINED, PENDING, Block, Booking, Provider, Rules, Service
 
 CUSTOMER_ID, OWNER_ID = "alice", "owner"
 
@@ -128,7 +128,7 @@ def test_service_and_profile_changes_are_events_only_when_the_public_sees_a_diff
     assert (event.before["active"], event.after["active"]) == (True, False)
     assert events.changes_of_service(service, service) == []
     provider = Provider(provider_id="p1", owner_id=OWNER_ID, name="Calm", description="", categories=["massage"],
-                        lat=51.5, lon=-0.1, address=None, timezone="Europe/London", rules=BookingRules(), rating=None,
+                        lat=51.5, lon=-0.1, address=None, timezone="Europe/London", rules=Rules(), rating=None,
                         review_count=0, horizon_end=None, created_at="2026-12-01T08:00:00Z",
                         updated_at="2026-12-01T08:00:00Z", version=1, changed_by=OWNER_ID)
     rolled = dataclasses.replace(provider, horizon_end="2027-02-01", card_version=4)

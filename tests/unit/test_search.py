@@ -12,23 +12,21 @@ import pytest
 
 from chalicelib.adapters.search import MAPPING
 from chalicelib.domain import search as domain
+from chalicelib.domain.entities import BLOCKED, BOOKED, FREE, HELD, Provider, Rules, Service, SlotState
 from chalicelib.domain.errors import InvalidRequest, NotOurCursor
-from chalicelib.domain.model import BLOCKED, BOOKED, FREE, HELD, BookingRules, Provider, Service, SlotState
 from chalicelib.domain.search import (
     MAX_DOCUMENT_AGE,
     availability_of,
-    decode_cursor,
     distance_km,
     document_of,
-    encode_cursor,
     next_available,
-    parse_search,
     rating_rank,
     result_of,
 )
+from chalicelib.domain.search_query import decode_cursor, encode_cursor, parse_search
 from chalicelib.domain.timegrid import SLOT, format_utc, read_zone
+from chalicelib.service import indexing, stores
 from chalicelib.service import search as search_service
-from chalicelib.service import stores
 from tests.unit.conftest import NOW
 from tests.unit.fakes import FakeState
 from tests.unit.fakes_search import FakeSearchIndex
@@ -53,7 +51,7 @@ def provider(pid: str = "p1", zone: str = "Europe/London", min_notice: int = 0, 
              name: str = "Calm", categories=("massage",)) -> Provider:
     return Provider(provider_id=pid, owner_id="owner", name=name, description="Deep tissue and more",
                     categories=list(categories), lat=lat, lon=lon, address="1 High St", timezone=zone,
-                    rules=BookingRules(min_notice_minutes=min_notice, max_days_ahead=max_days_ahead),
+                    rules=Rules(min_notice_minutes=min_notice, max_days_ahead=max_days_ahead),
                     rating=rating, review_count=review_count, horizon_end=None, created_at="2026-11-01T08:00:00Z",
                     updated_at="2026-11-01T08:00:00Z", version=1)
 
@@ -461,7 +459,7 @@ def put(state: FakeState, pid: str, slots: Optional[List[SlotState]] = None, **c
 def test_index_providers_writes_one_document_per_distinct_provider(state, index):
     put(state, "p1")
     put(state, "p2")
-    assert search_service.index_providers(["p2", "p1", "p2", "p1"]) == 2
+    assert indexing.index_providers(["p2", "p1", "p2", "p1"]) == 2
     assert sorted(index.documents()) == ["p1", "p2"]
     assert [pid for _, pid, _, _ in index.writes] == ["p2", "p1"]
     assert index.document("p1")["free_days"] == ["2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04"]
@@ -471,11 +469,11 @@ def test_index_providers_writes_one_document_per_distinct_provider(state, index)
 
 def test_a_provider_gone_from_the_table_is_deleted_from_the_index(state, index):
     put(state, "p1")
-    search_service.index_providers(["p1"])
+    indexing.index_providers(["p1"])
     del state.providers["p1"]
-    [(pid, document, version)] = search_service.document_changes(["p1"])
+    [(pid, document, version)] = indexing.document_changes(["p1"])
     assert (pid, document) == ("p1", None)
-    search_service.index_providers(["p1"])
+    indexing.index_providers(["p1"])
     assert index.document("p1") is None
     # The delete keeps its version: the document read before it cannot come back
     assert index.version("p1") > version
@@ -484,8 +482,8 @@ def test_a_provider_gone_from_the_table_is_deleted_from_the_index(state, index):
 def test_document_changes_versions_strictly_increase(state, index):
     for pid in ("p1", "p2", "p3"):
         put(state, pid)
-    versions = [v for _, _, v in search_service.document_changes(["p1", "p2", "gone", "p3"])]
-    versions += [v for _, _, v in search_service.document_changes(["p1", "gone"])]
+    versions = [v for _, _, v in indexing.document_changes(["p1", "p2", "gone", "p3"])]
+    versions += [v for _, _, v in indexing.document_changes(["p1", "gone"])]
     assert all(a < b for a, b in zip(versions, versions[1:])), versions
 
 
@@ -493,13 +491,13 @@ def test_versions_increase_even_when_the_clock_does_not(state, index, monkeypatc
     # A coarse clock (or one stepped back by NTP): a later read must still carry a higher version
     put(state, "p1")
     # (Instants in the past, and the process's last version put back afterwards: nothing leaks into later tests.)
-    monkeypatch.setattr(search_service, "_last_version", search_service._last_version)
-    monkeypatch.setattr(search_service.time, "time_ns", lambda: 1_600_000_000_000_000_000)
-    first = search_service.document_changes(["p1"])
+    monkeypatch.setattr(indexing, "_last_version", indexing._last_version)
+    monkeypatch.setattr(indexing.time, "time_ns", lambda: 1_600_000_000_000_000_000)
+    first = indexing.document_changes(["p1"])
     state.providers["p1"] = dataclasses.replace(state.providers["p1"], name="Calmer")
-    second = search_service.document_changes(["p1", "gone"])
-    monkeypatch.setattr(search_service.time, "time_ns", lambda: 1_500_000_000_000_000_000)
-    third = search_service.document_changes(["p1"])
+    second = indexing.document_changes(["p1", "gone"])
+    monkeypatch.setattr(indexing.time, "time_ns", lambda: 1_500_000_000_000_000_000)
+    third = indexing.document_changes(["p1"])
     versions = [v for changes in (first, second, third) for _, _, v in changes]
     assert all(a < b for a, b in zip(versions, versions[1:])), versions
     # Written in order, the later read stays
@@ -511,9 +509,9 @@ def test_versions_increase_even_when_the_clock_does_not(state, index, monkeypatc
 def test_an_older_document_written_after_a_newer_one_is_ignored(state, index):
     # Given a provider read (A), then renamed and read again (B)
     put(state, "p1")
-    older = search_service.document_changes(["p1"])
+    older = indexing.document_changes(["p1"])
     state.providers["p1"] = dataclasses.replace(state.providers["p1"], name="Calmer")
-    newer = search_service.document_changes(["p1"])
+    newer = indexing.document_changes(["p1"])
     # When B is written before A (a slow writer of A)
     assert index.write_documents(newer) == 1
     assert index.write_documents(older) == 0
@@ -526,9 +524,9 @@ def test_an_older_document_written_after_a_newer_one_is_ignored(state, index):
 
 def test_a_late_document_does_not_bring_a_deleted_provider_back(state, index):
     put(state, "p1")
-    read_before = search_service.document_changes(["p1"])
+    read_before = indexing.document_changes(["p1"])
     del state.providers["p1"]
-    search_service.index_providers(["p1"])
+    indexing.index_providers(["p1"])
     assert index.write_documents(read_before) == 0
     assert index.document("p1") is None
 
@@ -540,7 +538,7 @@ def test_rebuild_index_writes_every_provider_to_a_new_index_and_swaps(state, ind
     for pid in ("p1", "p2", "p3"):
         put(state, pid)
     # When it is rebuilt, two providers a batch
-    report = search_service.rebuild_index(batch=2)
+    report = indexing.rebuild_index(batch=2)
     # Then the new index has every provider and only them, and the alias points at it
     assert index.called("finish_rebuild") == [(index.begun[0],)] and report.index == index.begun[0]
     assert report.index != old and index.live == report.index and index.building is None
@@ -555,7 +553,7 @@ def test_a_change_during_a_rebuild_reaches_both_indices(state, index):
     put(state, "p1")
     live = index.ensure_index()
     building = index.begin_rebuild()
-    search_service.index_providers(["p1"])
+    indexing.index_providers(["p1"])
     assert "p1" in index.documents(live) and "p1" in index.documents(building)
 
 
@@ -563,25 +561,25 @@ def test_refresh_stale_rebuilds_only_the_stale_documents(state, fixed_clock, ind
     # Given p1 free today until 09:45, p2 first free tomorrow (its document is good for 12 hours)
     put(state, "p1")
     put(state, "p2", slots=week(["02", "03"]))
-    search_service.index_providers(["p1", "p2"])
-    assert search_service.refresh_stale() == 0
+    indexing.index_providers(["p1", "p2"])
+    assert indexing.refresh_stale() == 0
     # When today's last start has passed
     fixed_clock.now = utc("2026-12-01T09:46")
     before = len(index.writes)
     # Then only p1 is rebuilt, and its next free time is tomorrow
-    assert search_service.refresh_stale() == 1
+    assert indexing.refresh_stale() == 1
     assert [pid for _, pid, _, _ in index.writes[before:]] == ["p1"]
     assert index.document("p1")["free_days"][0] == "2026-12-02"
-    assert search_service.refresh_stale() == 0
+    assert indexing.refresh_stale() == 0
     # When 12 hours have passed since p2 was indexed, p2 is rebuilt too
     fixed_clock.now = NOW + MAX_DOCUMENT_AGE
-    assert search_service.refresh_stale() == 1 and index.writes[-1][1] == "p2"
+    assert indexing.refresh_stale() == 1 and index.writes[-1][1] == "p2"
 
 
 def test_search_providers_pages_with_cursors(state, fixed_clock, index):
     for pid, rating in (("p1", 4.0), ("p2", 5.0), ("p3", None)):
         put(state, pid, rating=rating, review_count=20 if rating else 0)
-    search_service.index_providers(["p1", "p2", "p3"])
+    indexing.index_providers(["p1", "p2", "p3"])
     query = {"category": "massage", "sort": "rating", "limit": "2"}
     first = search_service.search_providers(parse_search(query))
     assert [r["provider_id"] for r in first["results"]] == ["p2", "p1"] and first["next_cursor"]

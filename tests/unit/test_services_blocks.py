@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.entities import BLOCKED, FREE
 from chalicelib.domain.errors import ConflictsWithBookings, Forbidden, SlotUnavailable
-from chalicelib.domain.model import BLOCKED, FREE, CreateBlock
+from chalicelib.domain.model import CreateBlock
 from chalicelib.service import blocks
 from tests.unit.conftest import ALICE, BOB, OWNER, slot, statuses
 

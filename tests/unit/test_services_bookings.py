@@ -6,9 +6,8 @@ import pytest
 from chalicelib.domain.errors import (
     BookingNotModifiable, CancelWindowClosed, Forbidden, HoldExpired, IdempotencyKeyReused, IdempotencyRace,
     NotFound, RequestInProgress, SlotUnavailable, StaleRead, TryAgain)
-from chalicelib.domain.model import (
-    BOOKED, CANCELED, CONFIRMED, DECLINED, FREE, HELD, HOLD_RELEASED, HOLD_USED, PENDING, BookSlot, CancelBooking,
-    PatchProvider, RescheduleBooking)
+from chalicelib.domain.model import BookSlot, CancelBooking, PatchProvider, RescheduleBooking
+from chalicelib.domain.entities import BOOKED, CANCELED, CONFIRMED, DECLINED, FREE, HELD, HOLD_RELEASED, HOLD_USED, PENDING
 from chalicelib.service import bookings, holds, providers
 from tests.unit.conftest import ALICE, BOB, OWNER, at, open_shop, slot, statuses
 

@@ -7,8 +7,9 @@ from typing import Any, Dict, List, Tuple
 import pytest
 import vobject
 
+from chalicelib.domain.entities import CANCELED, CONFIRMED, DECLINED, PENDING, Caller
 from chalicelib.domain.errors import Forbidden, NotFound
-from chalicelib.domain.model import CANCELED, CONFIRMED, DECLINED, PENDING, Caller, CancelBooking, RescheduleBooking
+from chalicelib.domain.model import CancelBooking, RescheduleBooking
 from chalicelib.service import bookings, calendars, catalog, stores
 from tests.unit.conftest import ALICE, BOB, OWNER, at
 from tests.unit.fakes_calendar import FakeFeeds

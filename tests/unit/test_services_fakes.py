@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
+from chalicelib.domain.entities import BOOKED, FREE, HELD, SlotState
 from chalicelib.domain.errors import SlotUnavailable, StaleRead
-from chalicelib.domain.model import BOOKED, FREE, HELD, SlotState
 from chalicelib.service.stores import booking_store, provider_store, slot_store
 from tests.unit.conftest import ALICE, at, statuses
 from tests.unit.fakes import Crash

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
+from chalicelib.domain.entities import Caller
 from chalicelib.domain.errors import Forbidden, InvalidRequest, NotFound
-from chalicelib.domain.model import BookSlot, Caller, CreateProvider
+from chalicelib.domain.model import BookSlot, CreateProvider
 from chalicelib.service import availability, bookings, holds, providers
 from tests.unit.conftest import ALICE, BOB, OWNER, open_shop, weekly
 

@@ -5,8 +5,9 @@ from typing import Any, Dict
 
 import pytest
 
+from chalicelib.domain.entities import Caller
 from chalicelib.domain.errors import InvalidRequest
-from chalicelib.domain.model import Caller, CreateProvider, CreateService, PatchProvider
+from chalicelib.domain.model import CreateProvider, CreateService, PatchProvider
 from chalicelib.service import catalog, providers
 from tests.unit.conftest import ALICE, OWNER
 

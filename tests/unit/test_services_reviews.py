@@ -8,6 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from chalicelib.domain import events, notices
+from chalicelib.domain.entities import CANCELED, Review
 from chalicelib.domain.errors import (
     AlreadyReviewed,
     BookingNotReviewable,
@@ -17,7 +18,7 @@ from chalicelib.domain.errors import (
     StaleRead,
     TryAgain,
 )
-from chalicelib.domain.model import CANCELED, CancelBooking, PatchProvider, PostReview, Review
+from chalicelib.domain.model import CancelBooking, PatchProvider, PostReview
 from chalicelib.service import audit, bookings, notifications, providers, reviews, stores
 from chalicelib.service.stores import review_store
 from tests.unit.conftest import ALICE, BOB, OWNER, at, open_shop

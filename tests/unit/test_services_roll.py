@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.domain.model import SlotState
+from chalicelib.domain.entities import SlotState
 from chalicelib.domain.schedule import WEEKDAYS as EVERY_DAY
 from chalicelib.domain.schedule import WorkingHours, working_slots
 from chalicelib.domain.timegrid import local_day_bounds

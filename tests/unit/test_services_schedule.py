@@ -7,8 +7,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from chalicelib.domain.entities import SlotState
 from chalicelib.domain.errors import SlotUnavailable
-from chalicelib.domain.model import PatchProvider, SlotState
+from chalicelib.domain.model import PatchProvider
 from chalicelib.domain.schedule import WEEKDAYS as EVERY_DAY
 from chalicelib.domain.schedule import WorkingHours, days_changed, working_slots
 from chalicelib.domain.sync import runs

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from chalicelib.domain.availability import fitting_starts, slots_needed
+from chalicelib.domain.entities import Provider, Rules, Service
 from chalicelib.domain.errors import DomainError, InvalidRequest, SlotUnavailable
-from chalicelib.domain.model import BookingRules, CreateBlock, PlaceHold, Provider, Service
+from chalicelib.domain.model import CreateBlock, PlaceHold
 from chalicelib.domain.schedule import WEEKDAYS, WorkingHours, working_slots
 from chalicelib.domain.timegrid import (
     EARLIEST,
@@ -42,7 +43,7 @@ supported_instants = st.one_of(
 )
 supported_dates = st.one_of(st.dates(min_value=FIRST_DATE, max_value=LAST_DATE),
                             st.sampled_from([FIRST_DATE, LAST_DATE]))
-rules = st.builds(BookingRules, auto_confirm=st.booleans(), min_notice_minutes=st.integers(0, 43200),
+rules = st.builds(Rules, auto_confirm=st.booleans(), min_notice_minutes=st.integers(0, 43200),
                   max_days_ahead=st.integers(1, 60), hold_minutes=st.integers(1, 60),
                   cancel_cutoff_minutes=st.integers(0, 43200))
 services = st.builds(lambda d, b: Service(provider_id="p", service_id="s", name="Massage", category="massage",
@@ -63,7 +64,7 @@ def soon_after(now: datetime) -> st.SearchStrategy:
                      st.integers(0, 61 * 96), offsets)
 
 
-def provider(zone: str, booking_rules: BookingRules) -> Provider:
+def provider(zone: str, booking_rules: Rules) -> Provider:
     return Provider(provider_id="p", owner_id="o", name="Spa", description="", categories=["massage"], lat=0.0,
                     lon=0.0, address=None, timezone=zone, rules=booking_rules, rating=None, review_count=0,
                     horizon_end=None, created_at="", updated_at="", version=1)
