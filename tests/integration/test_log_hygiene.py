@@ -18,6 +18,7 @@ from typing import Iterator, List
 import pytest
 
 from chalicelib.observability import logger as app_logger
+from chalicelib.service import stores
 from tests.integration.conftest import call
 from tests.integration.test_after_the_commit import manual_shop, outbox  # noqa: F401 (a fixture)
 
@@ -81,6 +82,25 @@ def captured(capsys, caplog, recwarn, monkeypatch) -> Iterator[Captured]:
         app_logger.setLevel(level)
 
 
+class SandboxedOnce:
+    """SES that refuses the first message as its sandbox does, naming the recipient; then sends."""
+
+    def __init__(self) -> None:
+        self.refused = 0
+
+    def send(self, recipient: str, message: bytes) -> str:
+        from botocore.exceptions import ClientError
+
+        from chalicelib.adapters import mail
+
+        if not self.refused:
+            self.refused += 1
+            raise ClientError({"Error": {"Code": "MessageRejected", "Message": (
+                "Email address is not verified. The following identities failed the check in region "
+                f"EU-WEST-1: {recipient}")}}, "SendRawEmail")
+        return mail.send(recipient, message)
+
+
 def forbidden_in(text: str, secrets: List[str]) -> List[str]:
     """The secrets (and JWT-shaped strings) the text holds."""
     found = [secret for secret in secrets if secret and secret in text]
@@ -105,8 +125,13 @@ def test_a_full_flow_logs_no_token_body_secret_phone_or_push_token(client, make_
     assert call(client, "POST", f"/v1/bookings/{bid}/confirm", shop["owner"])[0] == 200
     assert call(client, "GET", f"/v1/bookings/{bid}/calendar.ics", customer)[0] == 200
     assert call(client, "POST", f"/v1/bookings/{bid}/cancel", customer, {"reason": REASON})[0] == 200
-    # And the stream functions deliver what followed (inbox, e-mail, push, SMS)
-    outbox.drain()
+    # And the stream functions deliver what followed (inbox, e-mail, push, SMS), SES refusing the first e-mail
+    # with an error that names the recipient, as it does in its sandbox
+    secrets += [customer.email, shop["owner"].email]
+    sandbox = SandboxedOnce()
+    with stores.using(mail=sandbox):
+        outbox.drain()
+    assert sandbox.refused == 1
     mails = outbox.mails(customer.email)
     assert len(mails) == 3 and outbox.pushes() and outbox.texts()
     for mail in mails:
@@ -144,8 +169,10 @@ def test_a_full_flow_logs_no_token_body_secret_phone_or_push_token(client, make_
     # Then the captured output holds none of them, and it did capture the flow
     text = captured.text()
     assert "Request handled" in text and "Notification delivered" in text, "the capture took nothing"
+    assert "Notification failed" in text
     leaked = forbidden_in(text, secrets)
     assert not leaked, f"in the logs: {leaked}"
+    assert "<address>" in text  # the refusal was logged, without the address
 
 
 def test_the_jwt_pattern_finds_a_token():
