@@ -178,3 +178,20 @@ def test_a_full_flow_logs_no_token_body_secret_phone_or_push_token(client, make_
 def test_the_jwt_pattern_finds_a_token():
     token = "eyJraWQiOiJkdW1teSJ9.eyJzdWIiOiJhIn0.c2ln"
     assert forbidden_in(f"x {token} y", []) and not forbidden_in("nothing here", [])
+
+
+def test_the_local_servers_access_line_masks_the_calendar_feed_secret(capsys):
+    from local import api_server
+
+    # Given a request for a feed as the local server saw it
+    handler = api_server.ContractRequestHandler.__new__(api_server.ContractRequestHandler)
+    handler.command, handler.request_version, handler.client_address = "GET", "HTTP/1.1", ("127.0.0.1", 5000)
+    handler.path = "/v1/calendar-feeds/p-1/s3cr3t-feed-key"
+    handler.requestline = f"GET {handler.path} HTTP/1.1"
+    # When it writes its access line
+    handler.log_request(200)
+    # Then the line names the route, not the key
+    line = capsys.readouterr().err
+    assert "/v1/calendar-feeds/p-1/<secret>" in line and "s3cr3t-feed-key" not in line and " 200 " in line
+    assert api_server.loggable_path("/api/v1/calendar-feeds/p-1/key?x=1") == "/api/v1/calendar-feeds/p-1/<secret>?x=1"
+    assert api_server.loggable_path("/v1/providers/p-1/calendar-feed") == "/v1/providers/p-1/calendar-feed"
