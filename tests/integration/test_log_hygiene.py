@@ -1,10 +1,11 @@
 """No secret in the logs: every line a full flow writes is captured and searched for what must never be there.
 
 The flow: real sign-in tokens used, a provider created, a booking with a note confirmed and canceled with a
-reason, the stream functions run over the records (inbox, e-mail, push, SMS), a calendar feed created and
-read, and failed requests (bad tokens, a 4xx, a forced 500). Captured: the Powertools logger at DEBUG (what a
-stage would write with POWERTOOLS_LOG_LEVEL=DEBUG), every `logging` record at INFO and above, anything
-printed to stdout or stderr, and warnings. The AWS libraries' own DEBUG lines (botocore, PynamoDB) echo whole
+reason, the stream functions run over the records (inbox, e-mail, push, SMS; SES refusing once with an error
+naming the recipient, as its sandbox does), a calendar feed created and read, and failed requests (bad tokens,
+a wrong feed secret, a 400, a forced 500). Captured: the Powertools logger at DEBUG (what a stage would write
+with POWERTOOLS_LOG_LEVEL=DEBUG), every `logging` record at INFO and above, whatever reaches file descriptors
+1 and 2 (capfd), and warnings. The AWS libraries' own DEBUG lines (botocore, PynamoDB) echo whole
 requests by design; no stage turns them on, so they stay at INFO here.
 """
 from __future__ import annotations
@@ -35,12 +36,12 @@ QUIET_LIBRARIES = ("botocore", "boto3", "urllib3", "pynamodb", "moto", "s3transf
 class Captured:
     """Everything logged, printed or warned while the test ran."""
 
-    def __init__(self, capsys, caplog, recwarn) -> None:
-        self.capsys, self.caplog, self.recwarn = capsys, caplog, recwarn
+    def __init__(self, capfd, caplog, recwarn) -> None:
+        self.capfd, self.caplog, self.recwarn = capfd, caplog, recwarn
 
     def text(self) -> str:
         """All of it so far, as one text."""
-        out, err = self.capsys.readouterr()
+        out, err = self.capfd.readouterr()
         # Re-emit what was read, so that pytest still shows it when the test fails.
         sys.stdout.write(out), sys.stderr.write(err)
         records = [self.caplog.handler.format(record) for record in self.caplog.records]
@@ -58,12 +59,12 @@ class CurrentStdout:
 
 
 @pytest.fixture()
-def captured(capsys, caplog, recwarn, monkeypatch) -> Iterator[Captured]:
+def captured(capfd, caplog, recwarn, monkeypatch) -> Iterator[Captured]:
     """Given every log line, print and warning of this test captured, the app's logger at DEBUG."""
-    # An AWS secret key in the environment, as Lambda sets one: it must not be echoed anywhere.
+    # An AWS secret key in the environment, as Lambda sets one (the clients made from here on sign with it).
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", AWS_SECRET)
     # The app's log handlers (Powertools', and Chalice's where it added one) hold the stdout of their creation,
-    # maybe a capture closed since: point them at whatever stdout is when they write (capsys's during the test;
+    # maybe a capture closed since: point them at whatever stdout is when they write (capfd's during the test;
     # setStream would flush the old one first).
     handlers = [h for h in logging.getLogger(app_logger.name).handlers if type(h) is logging.StreamHandler]
     assert app_logger.registered_handler in handlers
@@ -75,7 +76,7 @@ def captured(capsys, caplog, recwarn, monkeypatch) -> Iterator[Captured]:
     for name in QUIET_LIBRARIES:
         caplog.set_level(logging.INFO, logger=name)
     try:
-        yield Captured(capsys, caplog, recwarn)
+        yield Captured(capfd, caplog, recwarn)
     finally:
         for handler, stream in zip(handlers, streams):
             handler.stream = stream
