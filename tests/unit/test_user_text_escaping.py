@@ -13,6 +13,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
+from chalicelib.domain import events
 from chalicelib.domain.calendar import booking_calendar, entry_of, feed_calendar
 from chalicelib.domain.mail import compose
 from chalicelib.domain.model import CancelBooking
@@ -79,7 +80,6 @@ def test_a_cancellation_e_mail_escapes_the_provider_service_and_reason(state, sh
     # When Alice cancels with a reason that tries to add a header and a body
     before = state.bookings[booking_id]
     bookings.cancel(ALICE, booking_id, CancelBooking(reason=HEADER))
-    from chalicelib.domain import events
     [event] = events.changes_of_booking(before, state.bookings[booking_id])
     notifications.notify(event)
     # Then her e-mail has the product's headers only, and the HTML shows the text, escaped
