@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 from aws_lambda_powertools.logging import Logger
@@ -85,4 +86,22 @@ def scheduled_job(handler: H) -> H:
 
 def stream_function(handler: H) -> H:
     """Wrap a stream Lambda handler as a scheduled one, with the Lambda context (request id) in its logs."""
-    return logger.inject_lambda_context(scheduled_job(handler), clear_state=True)  # type: ignore[return-value]
+    # log_event=False whatever POWERTOOLS_LOGGER_LOG_EVENT says: a stream record holds notes, reasons, phone
+    # numbers and push tokens, which never go to the logs.
+    return logger.inject_lambda_context(scheduled_job(handler), clear_state=True,  # type: ignore[return-value]
+                                        log_event=False)
+
+
+# What an error's text may carry that the logs must not: a JWT, an e-mail address, a phone number (E.164).
+_SECRET_SHAPES = (
+    (re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*(\.[A-Za-z0-9_-]*)?"), "<token>"),
+    (re.compile(r"[^\s@<>()\[\]:;,\"']+@[^\s@<>()\[\]:;,\"']+\.[A-Za-z]{2,}"), "<address>"),
+    (re.compile(r"\+[1-9]\d{7,14}"), "<phone>"),
+)
+
+
+def redacted(text: str) -> str:
+    """An error's text fit for the logs: tokens, e-mail addresses and phone numbers in it replaced."""
+    for shape, replacement in _SECRET_SHAPES:
+        text = shape.sub(replacement, text)
+    return text

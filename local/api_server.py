@@ -22,6 +22,7 @@ import json
 import logging
 import re
 import sys
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Dict, Optional
@@ -78,6 +79,14 @@ class ContractGateway(local.LocalGateway):
         return event
 
 
+FEED_PATH = re.compile(r"^(/(?:[^/?]+/)?v1/calendar-feeds/[^/?]+/)[^/?]+")
+
+
+def loggable_path(path: str) -> str:
+    """A request path fit for the access log: a calendar feed's secret (the address is its key) masked."""
+    return FEED_PATH.sub(r"\1<secret>", path)
+
+
 class ContractRequestHandler(local.ChaliceRequestHandler):
     """chalice's request handler with ContractGateway; every method reaches it, and HEAD and 204 get no body."""
 
@@ -125,6 +134,13 @@ class ContractRequestHandler(local.ChaliceRequestHandler):
         self._send_answer(code, {**headers, "Content-Length": str(len(body))}, b"" if self.command == "HEAD" else body)
 
     do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = do_PATCH = do_OPTIONS = _generic_handle
+
+    def log_request(self, code: Any = "-", size: Any = "-") -> None:
+        """http.server's access line, with the path as loggable_path gives it."""
+        if isinstance(code, HTTPStatus):
+            code = code.value
+        self.log_message('"%s %s %s" %s %s', self.command, loggable_path(self.path), self.request_version,
+                         str(code), str(size))
 
     def _send_http_response(self, code: int, headers: local.HeaderType, body: Any) -> None:
         if code == 204 or self.command == "HEAD":

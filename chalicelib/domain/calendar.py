@@ -15,6 +15,18 @@ EVENT_STATUS = {entities.PENDING: "TENTATIVE", entities.CONFIRMED: "CONFIRMED", 
                 entities.DECLINED: "CANCELLED"}
 
 
+# Every character str.splitlines() breaks at but CR and LF (which the library escapes as \n): a reader that
+# splits lines that way must not find a new property inside a value, so they become line breaks of the text.
+_OTHER_LINE_BREAKS = dict.fromkeys(map(ord, "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"), "\n")
+# RFC 5545 TEXT holds no control character but HTAB (CR and LF are escaped); any other is dropped.
+_DROPPED = dict.fromkeys([*range(0x00, 0x09), *range(0x0e, 0x1c), 0x1f, *range(0x7f, 0x85), *range(0x86, 0xa0)])
+
+
+def calendar_text(value: str) -> str:
+    """User text as an iCalendar TEXT value can hold it; the library then escapes \\ ; , and line breaks."""
+    return value.translate(_OTHER_LINE_BREAKS).translate(_DROPPED)
+
+
 @dataclass(frozen=True)
 class CalendarEntry:
     """One booking as a calendar event: its status is the booking's, its times are shown in `zone`."""
@@ -57,8 +69,8 @@ def feed_calendar(name: str, entries: List[CalendarEntry]) -> bytes:
 
     calendar = _calendar()
     # NAME is RFC 7986's; X-WR-CALNAME is what most calendar apps read. vText: escaped as text, not raw.
-    calendar.add("name", vText(name))
-    calendar.add("x-wr-calname", vText(name))
+    calendar.add("name", vText(calendar_text(name)))
+    calendar.add("x-wr-calname", vText(calendar_text(name)))
     calendar.add("refresh-interval", vDuration(FEED_REFRESH), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", vDuration(FEED_REFRESH))
     for entry in entries:
@@ -88,11 +100,11 @@ def _event(entry: CalendarEntry):
     event.add("dtstart", entry.start.astimezone(zone))
     event.add("dtend", entry.end.astimezone(zone))
     event.add("status", EVENT_STATUS[entry.status])
-    event.add("summary", entry.summary)
+    event.add("summary", calendar_text(entry.summary))
     if entry.description:
-        event.add("description", entry.description)
+        event.add("description", calendar_text(entry.description))
     if entry.location:
-        event.add("location", entry.location)
+        event.add("location", calendar_text(entry.location))
     return event
 
 

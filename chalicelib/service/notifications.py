@@ -17,7 +17,7 @@ from chalicelib.domain.errors import DeliveryBusy, DeliveryRefused
 from chalicelib.domain.mail import compose
 from chalicelib.domain.notices import CUSTOMER, Device, Notice, Notification, notices_of, notification_id, words
 from chalicelib.domain.timegrid import parse_instant
-from chalicelib.observability import count, logger
+from chalicelib.observability import count, logger, redacted
 from chalicelib.service import clock
 from chalicelib.service.stores import (
     delivery_store,
@@ -95,7 +95,7 @@ def _attempt(channel: str, keys: dict, failures: List[str], action: Callable[[],
             count("NotificationDelivered" if channel == "inbox" else f"{channel.capitalize()}Sent")
             return 1
     except DeliveryRefused as refused:
-        logger.warning("Notification refused for good", channel=channel, reason=str(refused), **keys)
+        logger.warning("Notification refused for good", channel=channel, reason=redacted(str(refused)), **keys)
         count("NotificationRefused")
     except Exception as error:  # noqa: BLE001 - the record is retried for it
         _failed(channel, error, keys, failures)
@@ -103,7 +103,8 @@ def _attempt(channel: str, keys: dict, failures: List[str], action: Callable[[],
 
 
 def _failed(channel: str, error: Exception, keys: dict, failures: List[str]) -> None:
-    logger.warning("Notification failed", channel=channel, error=f"{type(error).__name__}: {error}", **keys)
+    # An AWS error's text may name the recipient (SES in its sandbox lists the unverified addresses).
+    logger.warning("Notification failed", channel=channel, error=redacted(f"{type(error).__name__}: {error}"), **keys)
     count("NotificationFailed")
     failures.append(f"{channel}: {type(error).__name__}")
 

@@ -5,7 +5,8 @@ export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [name, value] of Object.entries(attrs || {})) {
     if (value === undefined || value === null || value === false) continue;
-    if (name.startsWith("on") && typeof value === "function") el.addEventListener(name.slice(2), value);
+    // A handler is a function; a string would be an inline script (the page's policy refuses those too).
+    if (name.startsWith("on")) { if (typeof value === "function") el.addEventListener(name.slice(2), value); }
     else if (name === "dataset") Object.assign(el.dataset, value);
     else if (name === "value") el.value = value;
     else if (name === "checked") el.checked = Boolean(value);

@@ -25,7 +25,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.utilities.utils import load_resource
 
-from tests.integration.conftest import User, clock_at, emulated_aws, new_user
+from chalicelib.adapters.user_pool import client_properties
+from local import bootstrap
+from tests.integration.conftest import PASSWORD, User, clock_at, emulated_aws, new_user
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
 ROLES = ("anonymous", "customer", "other_customer", "owner", "other_provider")
@@ -364,6 +366,29 @@ def access_token(world: World) -> str:
         AuthParameters={"USERNAME": user.email, "PASSWORD": "Test-pass-2026!"})["AuthenticationResult"]["AccessToken"]
 
 
+OTHER_POOL_ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AnotherPool"
+
+
+def id_token_of_another_pool(world: World) -> str:
+    """A real ID token of a real user of another pool of the same account: moto signs every pool with the one
+    key our JWKS publishes, so only its issuer (and its audience, that pool's client) tell it apart."""
+    pool_id, client_id = bootstrap.create_user_pool(world.cognito, "another-pool")
+    bootstrap.ensure_user(world.cognito, pool_id, "stranger@another-pool.test", PASSWORD)
+    token = bootstrap.sign_in(world.cognito, client_id, "stranger@another-pool.test", PASSWORD)
+    assert jwt.decode(token, options={"verify_signature": False})["iss"].endswith(pool_id)
+    return token
+
+
+def id_token_of_another_app_client(world: World) -> str:
+    """A real ID token of a real user of our pool, signed in through another app client of the pool."""
+    other_client = world.cognito.create_user_pool_client(
+        UserPoolId=world.pool_id, **client_properties(f"another-app-{uuid.uuid4().hex[:8]}"))["UserPoolClient"]
+    user = world.users["customer"]
+    token = bootstrap.sign_in(world.cognito, other_client["ClientId"], user.email, PASSWORD)
+    assert jwt.decode(token, options={"verify_signature": False})["aud"] == other_client["ClientId"]
+    return token
+
+
 AUTHORIZATION = {  # name -> the whole Authorization header, made from the world
     "missing": lambda w: None,
     "empty": lambda w: "",
@@ -397,6 +422,14 @@ AUTHORIZATION = {  # name -> the whole Authorization header, made from the world
     "no-aud": lambda w: "Bearer " + forge(w, aud=DROP),
     "no-iss": lambda w: "Bearer " + forge(w, iss=DROP),
     "real-access-token": lambda w: "Bearer " + access_token(w),
+    # Another pool: its own issuer and its own key (a kid our JWKS does not have), or a real token of it.
+    "another-pool-own-key": lambda w: "Bearer " + forge(w, key=OTHER_KEY, headers={"kid": "another-pool-key"},
+                                                        iss=OTHER_POOL_ISSUER),
+    "real-id-token-of-another-pool": lambda w: "Bearer " + id_token_of_another_pool(w),
+    # Our pool, another app client: its aud is that client's id.
+    "real-id-token-of-another-app-client": lambda w: "Bearer " + id_token_of_another_app_client(w),
+    "token-use-unknown": lambda w: "Bearer " + forge(w, token_use="refresh"),
+    "token-use-not-a-string": lambda w: "Bearer " + forge(w, token_use=["id"]),
 }
 
 TOKEN_ROUTES = [  # an authenticated read, a write with a body, and a route with a path id

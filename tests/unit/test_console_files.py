@@ -45,7 +45,8 @@ def test_scripts_and_pages_get_their_types():
 
 def test_no_script_parses_text_as_html_or_code():
     # The DOM is built from text nodes (console/js/dom.js); these would let user text become markup or code.
-    forbidden = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function")
+    forbidden = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "new Function",
+                 "DOMParser", "createContextualFragment", "srcdoc", "javascript:", ".href =", ".src =")
     for script in console.ROOT.rglob("*.js"):
         text = script.read_text()
         for word in forbidden:

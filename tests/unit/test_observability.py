@@ -75,3 +75,41 @@ def test_a_scheduled_job_publishes_its_metrics_even_when_it_fails(capsys, monkey
 def test_library_notices_are_not_logged(notices):
     assert not logging.getLogger(notices).isEnabledFor(logging.INFO)
     assert logging.getLogger(notices).isEnabledFor(logging.WARNING)
+
+
+class _Context:
+    function_name, memory_limit_in_mb, aws_request_id = "marketplace-test-notifications", 256, "request-1"
+    invoked_function_arn = "arn:aws:lambda:eu-west-1:123456789012:function:marketplace-test-notifications"
+
+
+def test_a_stream_function_never_logs_its_event_even_when_the_stage_asks(monkeypatch):
+    # Given a stage that set Powertools' switch for logging every event
+    monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
+    written = []
+    monkeypatch.setattr(observability.logger, "info", lambda message, *a, **k: written.append(str(message)))
+
+    @observability.stream_function
+    def handler(event, context):
+        return {"batchItemFailures": []}
+
+    # When it handles a record holding a phone number and a push token
+    record = {"dynamodb": {"NewImage": {"phone": {"S": "+447911123456"}, "token": {"S": "push-token-1"}}}}
+    assert handler({"Records": [record]}, _Context()) == {"batchItemFailures": []}
+    # Then nothing of the event was logged
+    assert not [line for line in written if "+447911123456" in line or "push-token-1" in line], written
+
+
+@pytest.mark.parametrize("text, shown", [
+    ("Email address is not verified. The following identities failed the check in region EU-WEST-1: "
+     "ann.lee+spa@mail.example.com, bookings@marketplace.example",
+     "Email address is not verified. The following identities failed the check in region EU-WEST-1: "
+     "<address>, <address>"),
+    ("Invalid parameter: PhoneNumber Reason: +447911123456 is not valid to publish to",
+     "Invalid parameter: PhoneNumber Reason: <phone> is not valid to publish to"),
+    ("bad header Authorization: Bearer eyJraWQiOiJkIn0.eyJzdWIiOiJhIn0.c2lnbmF0dXJl!",
+     "bad header Authorization: Bearer <token>!"),
+    ("ThrottlingException: Rate exceeded for 2026-12-01T10:00:00+00:00 (request 12345678901)",
+     "ThrottlingException: Rate exceeded for 2026-12-01T10:00:00+00:00 (request 12345678901)"),
+])
+def test_error_text_is_logged_without_addresses_phones_or_tokens(text, shown):
+    assert observability.redacted(text) == shown
