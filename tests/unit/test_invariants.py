@@ -68,7 +68,7 @@ def records(bid: str, version: int, type_: str, at: str, notified=("customer", "
     users = {"customer": CUSTOMER, "owner": OWNER}
     return [{"pk": f"PROVIDER#{PID}#AUDIT", "sk": f"{at}#{event_id}", "event_id": event_id, "provider_id": PID,
              "type": type_, "at": at, "booking_id": bid}] + [
-        {"pk": f"USER#{users[role]}", "sk": f"NOTIFICATION#{at}-{role}", "user_id": users[role],
+        {"pk": f"USER#{users[role]}", "sk": f"NOTIFICATION#{at}-{event_id}", "user_id": users[role],
          "event_id": event_id, "type": notice, "booking_id": bid, "created_at": at} for role in notified]
 
 
@@ -213,7 +213,7 @@ def test_a_slot_kept_held_after_its_hold_lapsed_is_reported():
 def test_settled_events_need_their_audit_record_and_every_inbox_entry():
     # Given b1's creation without its audit record, b2's cancel without the owner's inbox entry
     items = without(healthy(), f"PROVIDER#{PID}#AUDIT", f"{LONG_AGO}#booking:b1:v000001")
-    items = without(items, f"USER#{OWNER}", "NOTIFICATION#2026-12-01T07:10:00Z-owner")
+    items = without(items, f"USER#{OWNER}", "NOTIFICATION#2026-12-01T07:10:00Z-booking:b2:v000002")
     report = check(items, NOW)
     assert [v.kind for v in report.violations] == [MISSING_AUDIT, MISSING_NOTIFICATION]
     assert report.violations[0].keys[0] == (f"PROVIDER#{PID}#AUDIT", f"{LONG_AGO}#booking:b1:v000001")
@@ -295,3 +295,53 @@ def test_retentions_are_the_adapters_ttls():
     assert invariants.SLOT_RETENTION == slots.SLOT_RETENTION
     ttl_days = inspect.signature(inbox.put_notification).parameters["ttl_days"].default
     assert invariants.INBOX_RETENTION == timedelta(days=ttl_days)
+
+
+# --- the service: a scan is no snapshot, so what it shows is confirmed by an atomic re-read -----------
+
+class FakeReader:
+    """A table read by a scan that saw `scanned`, and whose items are `now` when read again."""
+
+    def __init__(self, scanned: List[Dict[str, Any]], now: List[Dict[str, Any]]) -> None:
+        self.scanned, self.current = scanned, {(i["pk"], i["sk"]): i for i in now}
+        self.rereads: List[set] = []
+
+    def scan(self, segments, consistent_read, attributes, keep, workers):
+        from chalicelib.adapters.table_scan import ScanResult
+
+        return ScanResult(items=[i for i in self.scanned if keep(i)], scanned=len(self.scanned), capacity_units=2.5)
+
+    def read_items(self, keys):
+        self.rereads.append(set(keys))
+        return {key: self.current.get(key) for key in keys}
+
+
+def test_a_booking_committed_during_the_scan_is_cleared_by_the_re_read():
+    from chalicelib.service import invariants as service
+    from chalicelib.service.stores import using
+
+    # Given a scan that read b6's booking item but its slots before the booking committed (FREE, dropped)
+    committed = [booking("b6", "2026-12-09T10:00:00Z", "2026-12-09T10:30:00Z", created_at="2026-12-01T07:59:00Z"),
+                 *slots("2026-12-09T10:00:00Z", "2026-12-09T10:30:00Z", "BOOKED", booking_id="b6")]
+    reader = FakeReader(healthy() + committed[:1] + slots("2026-12-09T10:00:00Z", "2026-12-09T10:30:00Z"),
+                        healthy() + committed)
+    with using(scan=reader):
+        result = service.check_table(segments=2, now=NOW)
+    # Then the re-read of its keys shows the slots booked: nothing is reported, and what was cleared is said
+    assert result.report.violations == () and result.cleared_on_reread == 2
+    assert reader.rereads[0] == {("BOOKING#b6", "BOOKING"), (f"PROVIDER#{PID}", "SLOT#2026-12-09T10:00:00Z"),
+                                 (f"PROVIDER#{PID}", "SLOT#2026-12-09T10:15:00Z")}
+    assert result.as_dict()["events_skipped_recent"] == 1
+
+
+def test_a_violation_the_re_read_still_shows_is_reported():
+    from chalicelib.service import invariants as service
+    from chalicelib.service.stores import using
+
+    broken = without(healthy(), f"PROVIDER#{PID}", "SLOT#2026-12-02T10:15:00Z")
+    with using(scan=FakeReader(broken, broken)):
+        result = service.check_table(now=NOW)
+    assert [v.kind for v in result.report.violations] == [MISSING_SLOT] and result.cleared_on_reread == 0
+    lines = service.summary(result)
+    assert "  missing_slot: 1" in lines and lines[-1] == "1 violation(s)"
+    assert result.as_dict()["counts"]["missing_slot"] == 1 and result.as_dict()["read_capacity_units"] == 2.5
