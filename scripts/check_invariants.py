@@ -1,5 +1,7 @@
-"""Check the table's invariants: every slot, hold and booking agree, and committed bookings have their audit
-records and inbox entries.
+"""Check the table's invariants and report every violation.
+
+Slots, holds and bookings must agree, and committed bookings must have their audit records and inbox entries
+(docs/operations.md lists the rules).
 
     python -m scripts.check_invariants [--segments 4] [--settle-seconds 300] [--consistent] [--json FILE]
                                        [--env-file PATH]
@@ -22,15 +24,26 @@ from typing import List, Optional
 from scripts.replay_dead_letters import read_env_file
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more")
+#: One thread each; the process's one client keeps 64 connections.
+MAX_SEGMENTS = 64
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+
+
+def _segments(text: str) -> int:
+    value = _whole(text)
+    if not 1 <= value <= MAX_SEGMENTS:
+        raise argparse.ArgumentTypeError(f"must be 1 to {MAX_SEGMENTS}")
     return value
 
 
 def _not_negative(text: str) -> int:
-    value = int(text)
+    value = _whole(text)
     if value < 0:
         raise argparse.ArgumentTypeError("must be 0 or more")
     return value
@@ -38,9 +51,10 @@ def _not_negative(text: str) -> int:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scripts.check_invariants", description=__doc__.split("\n")[0])
-    parser.add_argument("--segments", type=_positive, default=4, help="parallel scan segments (threads); default 4")
+    parser.add_argument("--segments", type=_segments, default=4,
+                        help=f"parallel scan segments, one thread each (1 to {MAX_SEGMENTS}); default 4")
     parser.add_argument("--settle-seconds", type=_not_negative, default=300,
-                        help="bookings events newer than this are not yet required to have their audit records and "
+                        help="booking events newer than this are not yet required to have their audit records and "
                              "inbox entries; default 300")
     parser.add_argument("--consistent", action="store_true", help="strongly consistent reads (twice the capacity)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the report as JSON to FILE")

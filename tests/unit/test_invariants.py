@@ -345,3 +345,13 @@ def test_a_violation_the_re_read_still_shows_is_reported():
     lines = service.summary(result)
     assert "  missing_slot: 1" in lines and lines[-1] == "1 violation(s)"
     assert result.as_dict()["counts"]["missing_slot"] == 1 and result.as_dict()["read_capacity_units"] == 2.5
+
+
+@pytest.mark.parametrize("arguments", [["--segments", "0"], ["--segments", "65"], ["--settle-seconds", "-1"],
+                                       ["--segments", "four"]])
+def test_the_command_refuses_bad_arguments_before_reading_anything(arguments, capsys):
+    from scripts import check_invariants
+
+    with pytest.raises(SystemExit) as exit_:
+        check_invariants.main(arguments)
+    assert exit_.value.code == 2 and "argument --" in capsys.readouterr().err
