@@ -76,7 +76,7 @@ _CARD_KEY_LENGTH = len(_SLOT_PREFIX) + 10  # SLOT#yyyy-mm-dd: an availability ca
 @dataclass(frozen=True)
 class Violation:
     """One broken rule: its kind, the provider it concerns, the keys (pk, sk) of the items involved, present or
-    expected, and what is wrong."""
+    expected (for a missing inbox entry, the user's partition and the inbox's prefix), and what is wrong."""
 
     kind: str
     provider_id: str
