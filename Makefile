@@ -9,6 +9,10 @@
 #               environment (REPLAY_ARGS="--env-file .local-stack/8000/environment --dry-run", as the stack prints)
 #   make reindex rebuild the search index from the table and swap its alias; needs a stage's settings
 #               (REINDEX_ARGS="--env-file .local-stack/8000/environment", as the stack prints)
+#   make check-invariants  read the whole table (parallel scan, read-only) and report every slot, hold and
+#               booking that disagree and booking events without their audit record or inbox entries; exit 1
+#               if any; needs a stage's settings (INVARIANT_ARGS="--env-file .local-stack/8000/environment",
+#               "--segments 8 --settle-seconds 300 --json build/invariants.json"); docs/operations.md
 #   make bench   every benchmark side by side (BENCH_ARGS="--only availability,writes" or "--quick"): a table
 #               and bench/results.json, exit 1 if a goal is missed; docs/performance.md
 #   make bench-search  search over 100,000 generated providers: indexing rate, latency, API/engine ratio
@@ -32,12 +36,13 @@ COLDSTART_ARGS ?= --json build/cold_start.json
 MAIL_ARGS ?=
 REPLAY_ARGS ?=
 REINDEX_ARGS ?=
+INVARIANT_ARGS ?=
 BENCH_SEARCH_ARGS ?=
 STAGE ?= dev
 DEPLOY_BUCKET ?=
 AWS ?= aws
 
-.PHONY: run test browser venv coldstart mail replay reindex bench bench-search package deploy deploy-bucket clean
+.PHONY: run test browser venv coldstart mail replay reindex check-invariants bench bench-search package deploy deploy-bucket clean
 
 venv: $(STAMP)
 
@@ -68,6 +73,9 @@ replay: venv
 
 reindex: venv
 	$(VENV_PYTHON) -m scripts.reindex_search $(REINDEX_ARGS)
+
+check-invariants: venv
+	$(VENV_PYTHON) -m scripts.check_invariants $(INVARIANT_ARGS)
 
 bench: venv
 	$(VENV_PYTHON) -m bench $(BENCH_ARGS)

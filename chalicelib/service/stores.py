@@ -15,7 +15,8 @@ _ADAPTERS = {"providers": "chalicelib.adapters.providers", "bookings": "chalicel
              "feeds": "chalicelib.adapters.feeds", "deliveries": "chalicelib.adapters.deliveries",
              "mail": "chalicelib.adapters.mail", "push": "chalicelib.adapters.push",
              "directory": "chalicelib.adapters.directory", "inbox": "chalicelib.adapters.inbox",
-             "audit": "chalicelib.adapters.audit", "search": "chalicelib.adapters.search"}
+             "audit": "chalicelib.adapters.audit", "search": "chalicelib.adapters.search",
+             "scan": "chalicelib.adapters.table_scan"}
 _fakes: Dict[str, Any] = {}
 
 
@@ -44,6 +45,8 @@ push_channel = _Store("push")
 user_directory = _Store("directory")
 # The search index: a read model of the table, kept by the stream.
 search_index = _Store("search")
+# The whole table, read by checks (the invariant checker), never by a request.
+table_reader = _Store("scan")
 
 
 @contextmanager

@@ -311,3 +311,20 @@ def test_phones_registered_at_once_stop_at_the_cap(api, stack, users):
     expect(api.put(f"/v1/me/devices/phone-{refused[0]}", user=user, json={"platform": "apns", "token": "t"}), 204)
     expect(api.put(f"/v1/me/devices/phone-{refused[1]}", user=user, json={"platform": "apns", "token": "t"}), 400,
            "invalid_request")
+
+
+def test_after_the_races_the_table_holds_its_invariants(stack, tmp_path):
+    """Last in this module: the invariant checker, run as an operator runs it against the stack's table, finds
+    nothing (slots, holds and bookings agree; events older than five minutes have their audit and inbox records)."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.local_stack import ROOT
+
+    report = tmp_path / "invariants.json"
+    done = subprocess.run([sys.executable, "-m", "scripts.check_invariants", "--segments", "4", "--json", str(report),
+                           "--env-file", str(stack.log_path.with_name("environment"))],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
+    assert json.loads(report.read_text())["items_scanned"] > 0

@@ -26,6 +26,7 @@ from local import bootstrap
 from local.streams import SourceFeeder
 from stream_handlers.sources import SOURCES
 from tests.integration.conftest import WEEKDAYS, book, call, clock_at
+from tests.invariants import assert_no_violations
 from tests.unit.fakes_notify import ChannelDown
 
 REGION = "eu-west-1"
@@ -192,6 +193,8 @@ def test_a_bookings_life_reaches_both_inboxes_and_mailboxes_and_the_audit_trail(
     assert (moved["before"]["start"], moved["after"]["start"]) == ("2026-12-03T10:00:00Z", "2026-12-04T14:00:00Z")
     kinds = {e["type"] for e in body["events"]}
     assert {"profile.changed", "schedule.changed", "service.changed"} <= kinds
+    # And the checker, told the stream has caught up (no settle time), finds every record of every event
+    assert assert_no_violations(settle_seconds=0).report.checked_events == 4
 
 
 def test_a_record_delivered_twice_gives_one_inbox_entry_and_one_e_mail(client, make_user, fixed_clock, outbox):
@@ -238,6 +241,7 @@ def test_an_ses_outage_leaves_the_booking_committed_and_the_e_mail_goes_out_afte
     assert len(outbox.mails(customer.email)) == 1 and len(outbox.mails(shop["owner"].email)) == 1
     assert types(client, customer) == ["booking_pending"]
     assert outbox.parked() == []
+    assert_no_violations(settle_seconds=0)
 
 
 class FlakyFor:
@@ -288,6 +292,7 @@ def test_a_poison_record_is_parked_alone_and_the_replay_delivers_it_once_fixed(c
     assert len(outbox.mails(shop["owner"].email)) == 3
     assert [types(client, c) for c in customers] == [["booking_pending"]] * 3
     assert outbox.parked() == []
+    assert_no_violations(settle_seconds=0)
 
 
 # --- the .ics across a clock change and at an odd offset ------------------------------------------

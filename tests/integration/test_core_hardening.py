@@ -22,6 +22,7 @@ from chalicelib.domain.schedule import WorkingHours, days_changed, working_slots
 from chalicelib.domain.sync import runs
 from chalicelib.service import schedule as schedule_service
 from tests.integration.conftest import WEEKDAYS, book, call, starts
+from tests.invariants import assert_no_violations
 
 NINE_TO_FIVE = {"weekly": {day: [{"start": "09:00", "end": "17:00"}] for day in WEEKDAYS}}
 TEN_TO_TWO = {"weekly": {day: [{"start": "10:00", "end": "14:00"}] for day in WEEKDAYS}}
@@ -135,6 +136,8 @@ def test_a_cancel_racing_another_cancel_answers_canceled(client, shop, make_user
     assert (status, body["status"]) == (200, "CANCELED")
     assert [(s, b["status"]) for s, b, _ in answers] == [(200, "CANCELED")]
     assert "2026-12-02T10:00:00Z" in starts(client, shop, "2026-12-02")
+    # And slots and bookings agree (no stream runs here: no audit records or inboxes to look for)
+    assert_no_violations(after_commit=False)
 
 
 def test_working_hours_written_at_once_last_writer_wins(client, shop, monkeypatch):
@@ -264,6 +267,7 @@ def test_a_crash_mid_change_never_opens_time_outside_the_saved_hours(client, sho
     assert handler({}, None)["failed"] == 0
     assert provider_store.get_schedule(pid).pending == frozenset()
     assert_slots_follow_hours(pid, saved, fixed_clock.now, exact=True)
+    assert_no_violations(after_commit=False)
 
 
 def test_a_change_too_big_for_its_request_time_is_finished_by_the_job(client, shop, make_user, monkeypatch,
@@ -319,6 +323,7 @@ def test_a_zone_change_moves_bookings_local_time_and_the_slots(client, shop, mak
     assert offered["slots"][0]["start"] == "2026-12-03T03:15:00Z"
     # (London's old 09:00-17:00 UTC is closed: the last start is 15:45 Kathmandu, 10:00 UTC)
     assert offered["slots"][-1]["start"] == "2026-12-03T10:00:00Z"
+    assert_no_violations(after_commit=False)
 
 
 def test_hours_closed_during_checkout_win_over_the_hold(client, shop, make_user):
@@ -334,6 +339,8 @@ def test_hours_closed_during_checkout_win_over_the_hold(client, shop, make_user)
                            {"Idempotency-Key": "closed-meanwhile"})
     assert (status, body["error"]["code"]) == (409, "slot_unavailable")
     assert call(client, "GET", "/v1/me/bookings", customer)[1]["bookings"] == []
+    # And the hold still has its time (HELD in closed hours, until it lapses): slots and holds agree
+    assert_no_violations(after_commit=False)
 
 
 def test_a_profile_edit_does_not_undo_a_service_change_made_meanwhile(client, shop, monkeypatch):

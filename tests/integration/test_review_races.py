@@ -19,6 +19,7 @@ import requests
 from chalicelib.adapters.table import create_table_request
 from local import bootstrap
 from tests.integration.conftest import FixedClock, User, clock_at, new_user, serialised_moto
+from tests.invariants import assert_no_violations
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
 DAY = datetime(2026, 12, 2, 9, 0, tzinfo=timezone.utc)  # a Wednesday; London is on UTC in winter
@@ -154,6 +155,8 @@ def test_eight_reviews_of_one_provider_at_once_all_count_exactly(served, shop):
     assert profile(served, shop) == (round(sum(ratings) / 8, 2), 8) == (3.75, 8)
     listed = served.ok("GET", f"/v1/providers/{shop['pid']}/reviews?limit=100", status=200)["reviews"]
     assert sorted((r["booking_id"], r["rating"]) for r in listed) == sorted(zip(ids, ratings))
+    # And the table's slots and bookings agree (the server's moto takes the scan's segments at once)
+    assert_no_violations(after_commit=False, workers=None)
 
 
 def test_two_reviews_of_one_booking_at_once_one_wins(served, shop):
@@ -177,3 +180,4 @@ def test_two_reviews_of_one_booking_at_once_one_wins(served, shop):
     assert profile(served, shop) == (expected, rounds)
     listed = served.ok("GET", f"/v1/providers/{shop['pid']}/reviews?limit=100", status=200)["reviews"]
     assert sorted(listed, key=lambda r: r["booking_id"]) == sorted(winners, key=lambda r: r["booking_id"])
+    assert_no_violations(after_commit=False, workers=None)
