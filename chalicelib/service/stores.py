@@ -15,7 +15,8 @@ _ADAPTERS = {"providers": "chalicelib.adapters.providers", "bookings": "chalicel
              "feeds": "chalicelib.adapters.feeds", "deliveries": "chalicelib.adapters.deliveries",
              "mail": "chalicelib.adapters.mail", "push": "chalicelib.adapters.push",
              "directory": "chalicelib.adapters.directory", "inbox": "chalicelib.adapters.inbox",
-             "audit": "chalicelib.adapters.audit", "search": "chalicelib.adapters.search"}
+             "audit": "chalicelib.adapters.audit", "search": "chalicelib.adapters.search",
+             "limits": "chalicelib.adapters.limits"}
 _fakes: Dict[str, Any] = {}
 
 
@@ -42,6 +43,8 @@ delivery_store = _Store("deliveries")
 mail_channel = _Store("mail")
 push_channel = _Store("push")
 user_directory = _Store("directory")
+# Counters of abuse limits (writes a minute).
+limit_store = _Store("limits")
 # The search index: a read model of the table, kept by the stream.
 search_index = _Store("search")
 
