@@ -1,0 +1,187 @@
+"""Abuse limits through the API against emulated DynamoDB: at most 5 live holds per customer, at most 60 changes a
+minute per user; both answer 429 with Retry-After, and reads are never counted."""
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, Iterator, List
+
+import boto3
+import pytest
+import requests
+
+from chalicelib.adapters.table import create_table_request
+from local import bootstrap
+from tests.integration.conftest import call, clock_at, new_user, open_shop, serialised_moto
+
+# Two hours apart on two weekdays: a 60-minute service with its 15-minute buffer never touches the next.
+STARTS = [f"2026-12-0{day}T{hour:02d}:00:00Z" for day in (2, 3) for hour in (9, 11, 13, 15)]
+HOLDS = "/v1/holds"
+NOW = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture()
+def limits(client, monkeypatch):
+    """The product's limits (the integration environment raises the write rate for the other tests)."""
+    from chalicelib.config import get_settings
+
+    monkeypatch.setenv("WRITE_RATE_PER_MINUTE", "60")
+    monkeypatch.setenv("MAX_ACTIVE_HOLDS", "5")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def hold(client, shop, user, start: str):
+    return call(client, "POST", HOLDS, user, {"provider_id": shop["pid"], "service_id": shop["sid"], "start": start})
+
+
+def ledger(aws, user) -> Dict[str, Any]:
+    item = aws["dynamodb"].get_item(TableName=os.environ["TABLE_NAME"], ConsistentRead=True,
+                                    Key={"pk": {"S": f"CUSTOMER#{user.sub}"}, "sk": {"S": "HOLDS"}}).get("Item", {})
+    return {name[2:]: int(value["N"]) for name, value in item.items() if name.startswith("H#")}
+
+
+def test_the_sixth_live_hold_is_429_until_one_is_released_or_lapses(client, aws, shop, make_user, limits,
+                                                                      fixed_clock):
+    customer = make_user()
+    held = [hold(client, shop, customer, start) for start in STARTS[:5]]
+    assert [status for status, _, _ in held] == [201] * 5
+    # When the customer holds a sixth time
+    status, body, headers = hold(client, shop, customer, STARTS[5])
+    # Then 429, and Retry-After is when the first hold lapses (5 minutes)
+    assert status == 429, body
+    assert body["error"]["code"] == "too_many_holds"
+    assert body["error"]["message"] == "you hold 5 times already; book or release one first"
+    assert headers["Retry-After"] == "300" and headers["Cache-Control"] == "no-store"
+    assert len(ledger(aws, customer)) == 5
+    # Another customer holds that very time
+    assert hold(client, shop, make_user(), STARTS[5])[0] == 201
+    # After a release the place is free at once
+    assert call(client, "DELETE", f"{HOLDS}/{held[0][1]['hold_id']}", customer)[0] == 204
+    assert held[0][1]["hold_id"] not in ledger(aws, customer)
+    assert hold(client, shop, customer, STARTS[6])[0] == 201
+    assert hold(client, shop, customer, STARTS[7])[0] == 429
+    # After the holds lapse, new ones are taken and the lapsed leave the ledger
+    fixed_clock.now += timedelta(minutes=5)
+    status, fresh, _ = hold(client, shop, customer, STARTS[7])
+    assert status == 201, fresh
+    assert set(ledger(aws, customer)) == {fresh["hold_id"]}
+
+
+def test_a_booked_hold_frees_its_place_and_a_replayed_booking_counts_nothing(client, aws, shop, make_user, limits,
+                                                                             fixed_clock):
+    customer = make_user()
+    first = hold(client, shop, customer, STARTS[0])[1]["hold_id"]
+    for start in STARTS[1:5]:
+        assert hold(client, shop, customer, start)[0] == 201
+    booked = call(client, "POST", "/v1/bookings", customer, {"hold_id": first}, {"Idempotency-Key": "k-1"})
+    assert booked[0] == 201, booked[1]
+    assert first not in ledger(aws, customer) and len(ledger(aws, customer)) == 4
+    # The same request again is a replay: nothing is held or freed
+    replay = call(client, "POST", "/v1/bookings", customer, {"hold_id": first}, {"Idempotency-Key": "k-1"})
+    assert replay[0] == 201 and replay[2]["Idempotent-Replayed"] == "true"
+    assert len(ledger(aws, customer)) == 4
+    assert hold(client, shop, customer, STARTS[5])[0] == 201
+    assert hold(client, shop, customer, STARTS[6])[0] == 429
+
+
+def test_the_61st_change_in_a_minute_is_429_reads_are_never_counted(client, shop, make_user, limits, fixed_clock):
+    customer = make_user()
+    fixed_clock.now += timedelta(seconds=20)  # 08:00:20
+    assert hold(client, shop, customer, STARTS[0])[0] == 201
+    # A refused change costs as much as a done one: it is counted too
+    for _ in range(59):
+        assert call(client, "POST", HOLDS, customer, {})[0] == 400
+    status, body, headers = call(client, "POST", "/v1/bookings", customer, {"hold_id": "h"}, {"Idempotency-Key": "k"})
+    assert status == 429, body
+    assert body["error"]["code"] == "rate_limited" and headers["Retry-After"] == "40"
+    assert call(client, "DELETE", f"{HOLDS}/whatever", customer)[0] == 429
+    # Reads go on, and other users and anonymous callers are not affected
+    for _ in range(70):
+        assert call(client, "GET", "/v1/me/bookings", customer)[0] == 200
+    assert hold(client, shop, make_user(), STARTS[1])[0] == 201
+    assert call(client, "POST", HOLDS, None, {})[0] == 401
+    # The next minute starts a new count
+    fixed_clock.now += timedelta(seconds=40)
+    assert hold(client, shop, customer, STARTS[2])[0] == 201
+
+
+# --- at the same moment, over HTTP from threads (in-process moto is not thread-safe: decision 3) -----------------
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[Dict[str, Any]]:
+    """The app over HTTP on a threaded server, its table and user pool on a serialised moto server."""
+    from chalice import local
+    from chalice.config import Config
+
+    from chalicelib.adapters import aws as aws_clients
+    from chalicelib.adapters import dynamo
+    from chalicelib.config import get_settings
+    from local.api_server import ContractRequestHandler
+    def reset() -> None:
+        get_settings.cache_clear()
+        dynamo.reset()
+        aws_clients.reset()
+
+    with serialised_moto() as endpoint, pytest.MonkeyPatch.context() as patch, clock_at(NOW):
+        boto3.client("dynamodb", endpoint_url=endpoint).create_table(**create_table_request(os.environ["TABLE_NAME"]))
+        cognito = boto3.client("cognito-idp", endpoint_url=endpoint)
+        pool_id, client_id = bootstrap.create_user_pool(cognito, "limits")
+        for name, value in {"AWS_ENDPOINT_URL": endpoint, "USER_POOL_ID": pool_id,
+                            "USER_POOL_CLIENT_ID": client_id, "MAX_ACTIVE_HOLDS": "5"}.items():
+            patch.setenv(name, value)
+        reset()
+        import app
+        dev = local.LocalDevServer(app.app, Config.create(), "127.0.0.1", 0, handler_cls=ContractRequestHandler)
+        threading.Thread(target=dev.server.serve_forever, daemon=True).start()
+        host, port = dev.server.server_address
+        try:
+            yield {"url": f"http://{host}:{port}", "cognito": cognito, "pool_id": pool_id, "client_id": client_id}
+        finally:
+            dev.server.shutdown()
+            dev.server.server_close()
+    reset()
+
+
+def test_two_holds_at_once_at_one_below_the_cap_give_exactly_one(served):
+    class Http:
+        """The few calls open_shop makes, over HTTP."""
+
+        def __init__(self) -> None:
+            self.http = self
+
+        def __getattr__(self, method: str):
+            def send(path: str, headers: Dict[str, str], body: Any = None) -> Any:
+                response = requests.request(method.upper(), served["url"] + path, data=body, headers=headers,
+                                            timeout=60)
+                return type("Answer", (), {"status_code": response.status_code, "body": response.content,
+                                           "headers": dict(response.headers)})
+            return send
+
+    web = Http()
+    owner = new_user(served, f"{uuid.uuid4().hex[:10]}@limits.test", provider=True)
+    customer = new_user(served, f"{uuid.uuid4().hex[:10]}@limits.test")
+    shop = open_shop(web, owner)
+    for start in STARTS[:4]:
+        assert hold(web, shop, customer, start)[0] == 201
+    barrier = threading.Barrier(2)
+    answers: List[Any] = [None, None]
+
+    def place(index: int) -> None:
+        with requests.Session() as session:
+            assert session.get(served["url"] + "/v1/health", timeout=60).status_code == 200
+            barrier.wait(timeout=60)
+            response = session.post(served["url"] + HOLDS, headers=customer.headers, timeout=60, json={
+                "provider_id": shop["pid"], "service_id": shop["sid"], "start": STARTS[4 + index]})
+            answers[index] = (response.status_code, response.json())
+
+    threads = [threading.Thread(target=place, args=(index,)) for index in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(status for status, _ in answers) == [201, 429], answers
+    assert [body["error"]["code"] for status, body in answers if status == 429] == ["too_many_holds"]
