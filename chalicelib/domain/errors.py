@@ -168,7 +168,7 @@ class TooManyRequests(DomainError):
 
 
 class TooManyHolds(TooManyRequests):
-    """The customer holds as many times as one may; book or release one first (Retry-After: the first to lapse)."""
+    """The customer holds as many times as one may; Retry-After says when the first hold lapses."""
 
     code = "too_many_holds"
     default_message = "you hold as many times as one may; book or release one first"
