@@ -185,3 +185,29 @@ def test_two_holds_at_once_at_one_below_the_cap_give_exactly_one(served):
         thread.join(timeout=120)
     assert sorted(status for status, _ in answers) == [201, 429], answers
     assert [body["error"]["code"] for status, body in answers if status == 429] == ["too_many_holds"]
+
+
+# --- the request size and page size limits that were there before --------------------------------------------
+
+def test_every_list_refuses_a_page_over_100_and_a_body_over_the_limit_is_refused_by_its_size(client, shop, make_user):
+    from chalicelib.api.openapi import openapi_document
+
+    # Given every route the document says takes a `limit` (search included, which parses its own query)
+    lists = [path for path, item in openapi_document()["paths"].items()
+             if any(p["name"] == "limit" for p in item.get("get", {}).get("parameters", []))]
+    assert {"/v1/me/bookings", "/v1/me/notifications", "/v1/me/providers", "/v1/search",
+            "/v1/providers/{provider_id}/bookings", "/v1/providers/{provider_id}/blocks",
+            "/v1/providers/{provider_id}/reviews", "/v1/providers/{provider_id}/audit"} <= set(lists)
+    for path in lists:
+        for limit, status in (("101", 400), ("100", 200)):
+            query = "?category=massage&" if path == "/v1/search" else "?"
+            got, body, _ = call(client, "GET", path.format(provider_id=shop["pid"]) + f"{query}limit={limit}",
+                                shop["owner"])
+            assert got == status, (path, limit, body)
+            if status == 400:
+                assert body["error"]["code"] == "invalid_request" and body["error"]["message"].startswith("limit:")
+    # A body one byte over the limit is refused naming the limit, before anything is read
+    status, body, _ = call(client, "POST", HOLDS, make_user(), "{" + " " * 16_383 + "}")
+    assert status == 400 and body["error"]["message"] == "body: at most 16384 bytes", body
+    assert call(client, "POST", HOLDS, make_user(), "{" + " " * 16_382 + "}")[1]["error"]["message"] != \
+        "body: at most 16384 bytes"
