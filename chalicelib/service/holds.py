@@ -29,19 +29,19 @@ def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:
     hold = Hold(hold_id=str(uuid.uuid4()), provider_id=provider.provider_id, service_id=service.service_id,
                 customer_id=caller.user_id, start=span.start, end=span.end, occupied_until=span.occupied_until,
                 expires_at=(now + timedelta(minutes=provider.rules.hold_minutes)).replace(microsecond=0), created_at=format_utc(now))
-    cap = get_settings().max_active_holds
+    cap, now_epoch = get_settings().max_active_holds, int(now.timestamp())
 
     def attempt() -> None:
-        # The cap is decided on the ledger as read; the hold's transaction holds only if it is still so.
+        # The cap is decided on the ledger as read; the hold's transaction commits only if it is still so.
         ledger = booking_store.get_hold_ledger(caller.user_id)
-        if len(ledger.live(int(now.timestamp()))) >= cap:
+        if len(ledger.live(now_epoch)) >= cap:
             logger.info("Hold refused at the cap", provider_id=hold.provider_id, cap=cap)
             count("HoldRefusedAtCap")
             raise TooManyHolds(f"you hold {cap} times already; book or release one first",
-                               retry_after=ledger.seconds_to_first_lapse(int(now.timestamp())))
+                               retry_after=ledger.seconds_to_first_lapse(now_epoch))
         booking_store.commit_hold(hold, now, ledger)
 
-    retry_on_stale(attempt, "your holds")
+    retry_on_stale(attempt, "the list of your holds")
     logger.info("Hold placed", provider_id=hold.provider_id, hold_id=hold.hold_id)
     count("HoldPlaced")
     return hold_view(hold)

@@ -111,7 +111,7 @@ def test_the_61st_change_in_a_minute_is_429_reads_are_never_counted(client, shop
 
 # --- at the same moment, over HTTP from threads (in-process moto is not thread-safe: decision 3) -----------------
 
-@pytest.fixture(scope="module")
+@pytest.fixture()
 def served() -> Iterator[Dict[str, Any]]:
     """The app over HTTP on a threaded server, its table and user pool on a serialised moto server."""
     from chalice import local
@@ -211,3 +211,42 @@ def test_every_list_refuses_a_page_over_100_and_a_body_over_the_limit_is_refused
     assert status == 400 and body["error"]["message"] == "body: at most 16384 bytes", body
     assert call(client, "POST", HOLDS, make_user(), "{" + " " * 16_382 + "}")[1]["error"]["message"] != \
         "body: at most 16384 bytes"
+
+
+def test_a_hold_on_a_ledger_changed_since_it_was_read_writes_nothing(client, aws, shop, make_user, fixed_clock):
+    """The adapter against DynamoDB's own conditions: the ledger's version decides, in the hold's transaction."""
+    from chalicelib.adapters import bookings
+    from chalicelib.domain.errors import StaleRead
+    from chalicelib.domain.model import Hold
+
+    customer = make_user()
+    assert hold(client, shop, customer, STARTS[0])[0] == 201
+    stale = bookings.get_hold_ledger(customer.sub)
+    assert stale.version == 1 and len(stale.entries) == 1
+    assert hold(client, shop, customer, STARTS[1])[0] == 201  # the ledger moves on to version 2
+    start = datetime(2026, 12, 2, 13, 0, tzinfo=timezone.utc)
+    late = Hold(hold_id=uuid.uuid4().hex, provider_id=shop["pid"], service_id=shop["sid"], customer_id=customer.sub,
+                start=start, end=start + timedelta(minutes=60), occupied_until=start + timedelta(minutes=75),
+                expires_at=NOW + timedelta(minutes=5), created_at="2026-12-01T08:00:00Z")
+    with pytest.raises(StaleRead):
+        bookings.commit_hold(late, NOW, stale)
+    assert bookings.get_hold(late.hold_id) is None
+    now_ledger = bookings.get_hold_ledger(customer.sub)
+    assert now_ledger.version == 2 and len(now_ledger.entries) == 2 and late.hold_id not in now_ledger.entries
+    # Read afresh, the same hold goes through
+    bookings.commit_hold(late, NOW, bookings.get_hold_ledger(customer.sub))
+    assert len(bookings.get_hold_ledger(customer.sub).entries) == 3
+
+
+def test_holds_without_a_ledger_entry_are_still_booked_and_released(client, aws, shop, make_user, limits, fixed_clock):
+    # Given holds whose ledger is gone (placed before the ledger existed, or the ledger expired by TTL)
+    customer = make_user()
+    first = hold(client, shop, customer, STARTS[0])[1]["hold_id"]
+    second = hold(client, shop, customer, STARTS[1])[1]["hold_id"]
+    aws["dynamodb"].delete_item(TableName=os.environ["TABLE_NAME"],
+                                Key={"pk": {"S": f"CUSTOMER#{customer.sub}"}, "sk": {"S": "HOLDS"}})
+    # Then booking with one and releasing the other still work, and the customer holds again from nothing
+    assert call(client, "POST", "/v1/bookings", customer, {"hold_id": first}, {"Idempotency-Key": "k-2"})[0] == 201
+    assert call(client, "DELETE", f"{HOLDS}/{second}", customer)[0] == 204
+    assert ledger(aws, customer) == {}
+    assert [hold(client, shop, customer, start)[0] for start in STARTS[2:8]] == [201] * 5 + [429]
