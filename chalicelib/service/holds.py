@@ -35,7 +35,7 @@ def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:
         # The cap is decided on the ledger as read; the hold's transaction commits only if it is still so.
         ledger = booking_store.get_hold_ledger(caller.user_id)
         if len(ledger.live(now_epoch)) >= cap:
-            logger.info("Hold refused at the cap", provider_id=hold.provider_id, cap=cap)
+            logger.info("Hold refused at the cap", provider_id=hold.provider_id, customer_id=caller.user_id, cap=cap)
             count("HoldRefusedAtCap")
             raise TooManyHolds(f"you hold {cap} times already; book or release one first",
                                retry_after=ledger.seconds_to_first_lapse(now_epoch))
