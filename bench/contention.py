@@ -39,6 +39,7 @@ is already up (the e2e test uses the session's stack).
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -97,7 +98,7 @@ class Shop:
 @contextmanager
 def local_stack() -> Iterator[Any]:
     """The local stack without demo data on free ports, as tests/local_stack.py starts it; its Stack."""
-    from tests.local_stack import Stack, free_ports
+    from tests.local_stack import TEST_STACK_SETTINGS, Stack, free_ports
 
     with tempfile.TemporaryDirectory(prefix="bench-contention-") as directory:
         workdir = Path(directory)
@@ -108,7 +109,7 @@ def local_stack() -> Iterator[Any]:
                    "--state-file", str(state_file), "--log-dir", str(workdir)]
         with open(log_path, "wb") as log:
             process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log,
-                                       stderr=subprocess.STDOUT)
+                                       stderr=subprocess.STDOUT, env={**os.environ, **TEST_STACK_SETTINGS})
         try:
             deadline = time.monotonic() + STACK_START_TIMEOUT
             while not state_file.exists():

@@ -48,6 +48,10 @@ class Settings:
     # The API's public address, for links that leave the API (the calendar feed); else taken from the request.
     public_api_url: str = ""
     max_body_bytes: int = 16_384
+    # Abuse limits (decision "limits in DynamoDB"): live holds a customer may keep at once, and changes
+    # (POST/PUT/PATCH/DELETE) a signed-in user may make in one UTC minute.
+    max_active_holds: int = 5
+    write_rate_per_minute: int = 60
     # The search engine (OpenSearch; an https endpoint outside the local stage is signed with SigV4) and the
     # alias searches read; empty: search answers 503 in this stage.
     search_endpoint: str = ""

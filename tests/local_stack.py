@@ -10,6 +10,7 @@ One stack serves the whole session: tests/e2e and tests/browser share it.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import socket
 import subprocess
@@ -83,6 +84,11 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
+#: Settings of the tests' stack beyond the product's (`make run` keeps those): the contract fuzzer and the
+#: contention bench make hundreds of changes a minute as a handful of users, past the write rate.
+TEST_STACK_SETTINGS = {"WRITE_RATE_PER_MINUTE": "100000"}
+
+
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     workdir = tmp_path_factory.mktemp("local-stack")
@@ -96,7 +102,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     ]  # fmt: skip
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            command, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **TEST_STACK_SETTINGS},
         )
     try:
         deadline = time.monotonic() + STACK_START_TIMEOUT

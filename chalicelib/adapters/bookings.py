@@ -8,7 +8,7 @@ from typing import Dict, Iterable, List, Optional, Tuple
 from pynamodb.exceptions import DoesNotExist, UpdateError
 
 from chalicelib.adapters import slots
-from chalicelib.adapters.models import BlockItem, BookingItem, HoldItem, IdempotencyItem
+from chalicelib.adapters.models import BlockItem, BookingItem, HoldItem, HoldLedgerItem, IdempotencyItem
 from chalicelib.adapters.pagination import decode_cursor, read_page
 from chalicelib.adapters.providers import block_item
 from chalicelib.adapters.transaction import Failure, Transaction, TransactionFailed
@@ -19,13 +19,18 @@ from chalicelib.domain.errors import (
     IdempotencyRace,
     SlotUnavailable,
     StaleRead,
+    TryAgain,
 )
+from chalicelib.domain.limits import HoldLedger
 from chalicelib.domain.notices import reminder_due
 from chalicelib.domain.entities import ACTIVE_STATUSES, BOOKED, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold
 from chalicelib.domain.timegrid import format_utc, parse_instant, slot_starts
 
 IDEMPOTENCY_LABEL = "idempotency"
 HOLD_LABEL = "hold"
+LEDGER_LABEL = "ledger"
+# How long a customer's hold ledger outlives its last hold (then TTL deletes it).
+LEDGER_KEPT_SECONDS = 86400
 BOOKING_LABEL = "booking"
 
 
@@ -151,29 +156,60 @@ def list_lapsed_holds(now: datetime) -> List[Hold]:
             for item in HoldItem.by_expiry.query(shard, condition)]
 
 
-def commit_hold(hold: Hold, now: datetime) -> None:
-    """Take every slot the hold spans and write the hold, all or nothing."""
-    tx = Transaction(f"hold:{hold.hold_id}")
+def get_hold_ledger(customer_id: str) -> HoldLedger:
+    """The customer's ledger of holds as stored (strongly consistent); version 0 when there is none."""
+    data = HoldLedgerItem._get_connection().get_item(*HoldLedgerItem.key(customer_id), consistent_read=True)
+    item = data.get("Item") or {}
+    prefix = HoldLedgerItem.ENTRY_PREFIX
+    entries = {name[len(prefix):]: int(value["N"]) for name, value in item.items()
+               if name.startswith(prefix) and "N" in value}
+    return HoldLedger(version=int(item["version"]["N"]) if "version" in item else 0, entries=entries)
+
+
+def _ledger_entry_removed(tx: Transaction, hold: Hold, now: datetime) -> None:
+    """Drop the hold from its customer's ledger (a no-op when it is not there); a missing ledger gets a TTL."""
+    tx.update(LEDGER_LABEL, HoldLedgerItem(*HoldLedgerItem.key(hold.customer_id)),
+              [HoldLedgerItem.entry(hold.hold_id).remove(),
+               HoldLedgerItem.ttl.set(HoldLedgerItem.ttl | int(now.timestamp()) + LEDGER_KEPT_SECONDS)])
+
+
+def commit_hold(hold: Hold, now: datetime, ledger: HoldLedger) -> None:
+    """Take every slot the hold spans, write the hold and enter it in its customer's ledger (if the ledger is
+    still as read), all or nothing: StaleRead when the ledger changed, SlotUnavailable when the time is taken."""
+    expires = int(hold.expires_at.timestamp())
+    now_epoch = int(now.timestamp())
+    # The ledger's version is in the intent: a retry after a lost race on the ledger is another change.
+    tx = Transaction(f"hold:{hold.hold_id}:ledger-v{ledger.version}")
     for start in _occupied(hold):
         slots.hold(tx, hold.provider_id, start, hold.hold_id, hold.expires_at, now)
-    expires = int(hold.expires_at.timestamp())
     tx.put(HOLD_LABEL, HoldItem(
         *HoldItem.key(hold.hold_id), hold_id=hold.hold_id, provider_id=hold.provider_id,
         service_id=hold.service_id, customer_id=hold.customer_id, start=format_utc(hold.start),
         end=format_utc(hold.end), occupied_until=format_utc(hold.occupied_until), expires_at=expires,
         created_at=hold.created_at, state=HOLD_ACTIVE, ttl=expires + 86400, gsi1pk=HoldItem.expiry_partition(hold.hold_id),
         gsi1sk=f"{format_utc(hold.expires_at)}#{hold.hold_id}"), condition=HoldItem.pk.does_not_exist())
+    last = max([expires, *ledger.live(now_epoch).values()])
+    tx.update(LEDGER_LABEL, HoldLedgerItem(*HoldLedgerItem.key(hold.customer_id)),
+              [*(HoldLedgerItem.entry(lapsed).remove() for lapsed in ledger.lapsed(now_epoch)),
+               HoldLedgerItem.entry(hold.hold_id).set({"N": str(expires)}),
+               HoldLedgerItem.version.set(ledger.version + 1), HoldLedgerItem.ttl.set(last + LEDGER_KEPT_SECONDS)],
+              condition=(HoldLedgerItem.version == ledger.version) if ledger.version
+              else HoldLedgerItem.version.does_not_exist())
     try:
         tx.commit()
-    except TransactionFailed:
+    except TransactionFailed as failed:
+        if LEDGER_LABEL in failed.failure.failed() or LEDGER_LABEL in failed.failure.conflicted():
+            raise StaleRead("the customer's holds changed since they were read") from failed
         raise SlotUnavailable()
 
 
-def commit_hold_release(hold: Hold, still_held: Iterable[datetime]) -> None:
-    """Free the slots the hold still has and mark it released (it stays, so using it says it lapsed)."""
+def commit_hold_release(hold: Hold, still_held: Iterable[datetime], now: datetime) -> None:
+    """Free the slots the hold still has, mark it released (it stays, so using it says it lapsed) and drop it
+    from its customer's ledger."""
     tx = Transaction(f"release-hold:{hold.hold_id}")
     for start in still_held:
         slots.release(tx, hold.provider_id, start, hold_id=hold.hold_id)
+    _ledger_entry_removed(tx, hold, now)
     tx.update(HOLD_LABEL, HoldItem(*HoldItem.key(hold.hold_id)),
               [HoldItem.state.set(HOLD_RELEASED), HoldItem.gsi1pk.remove(), HoldItem.gsi1sk.remove()],
               condition=HoldItem.state == HOLD_ACTIVE)
@@ -217,6 +253,7 @@ def commit_booking(booking: Booking, answer: IdempotentAnswer, hold: Optional[Ho
                    HoldItem.gsi1pk.remove(), HoldItem.gsi1sk.remove()],
                   condition=(HoldItem.customer_id == booking.customer_id) & (HoldItem.state == HOLD_ACTIVE)
                   & (HoldItem.expires_at > now_epoch))
+        _ledger_entry_removed(tx, hold, now)
     try:
         tx.commit()
     except TransactionFailed as failed:
@@ -227,6 +264,8 @@ def commit_booking(booking: Booking, answer: IdempotentAnswer, hold: Optional[Ho
             raise IdempotencyRace(in_progress=True)
         if HOLD_LABEL in reasons.failed():
             raise HoldExpired()
+        if LEDGER_LABEL in reasons.conflicted():
+            raise TryAgain("your holds are being changed right now; try again shortly")
         raise SlotUnavailable()
 
 

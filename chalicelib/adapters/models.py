@@ -13,6 +13,7 @@ from pynamodb.attributes import (
     UnicodeSetAttribute,
 )
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.operand import Path
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -318,6 +319,28 @@ class HoldItem(_Item):
         return tuple(f"HOLDS#{shard}" for shard in range(HOLD_SHARDS))
 
 
+class HoldLedgerItem(_Item):
+    """A customer's live holds (CUSTOMER#sub / HOLDS): one attribute `H#<hold_id>` per hold, its expiry (epoch
+    seconds), and a version the placing of a hold is conditioned on; deleted by TTL a day after its last hold.
+
+    Top-level attributes, not a map: REMOVE of a missing attribute is a no-op, where REMOVE of a map entry fails
+    when the map itself is missing (a hold placed before the ledger existed, or a ledger TTL removed)."""
+
+    version = NumberAttribute(null=True)
+    ttl = NumberAttribute(null=True)
+
+    ENTRY_PREFIX = "H#"
+
+    @classmethod
+    def key(cls, customer_id: str) -> Tuple[str, str]:
+        return f"CUSTOMER#{customer_id}", "HOLDS"
+
+    @classmethod
+    def entry(cls, hold_id: str) -> Path:
+        """The attribute that carries one hold's expiry."""
+        return Path([f"{cls.ENTRY_PREFIX}{hold_id}"])
+
+
 class BookingItem(_Item):
     """A booking (BOOKING#id / BOOKING); GSI1 by customer and start, GSI2 by provider and start,
     GSI3 (sparse) by when its reminder is due, while one is."""
@@ -522,6 +545,17 @@ class DeliveryItem(_Item):
         return f"DELIVERY#{digest}", "DELIVERY"
 
 
+class WriteCountItem(_Item):
+    """How many changes a user made in one UTC minute (USER#sub / RATE#yyyy-mm-ddThh:mm); gone by TTL."""
+
+    n = NumberAttribute(null=True)
+    ttl = NumberAttribute(null=True)
+
+    @classmethod
+    def key(cls, user_id: str, window: str) -> Tuple[str, str]:
+        return user_pk(user_id), f"RATE#{window}"
+
+
 class CalendarFeedItem(_Item):
     """The secret of a provider's calendar subscription feed (PROVIDER#id / CALENDAR_FEED)."""
 
@@ -535,4 +569,4 @@ class CalendarFeedItem(_Item):
 
 ALL_MODELS = (ProviderItem, ScheduleItem, ServiceItem, BlockItem, SlotItem, CardItem, HoldItem, BookingItem,
               ReviewItem, IdempotencyItem, NotificationItem, DeviceItem, DeviceCountItem, SmsItem, AuditItem,
-              DeliveryItem, CalendarFeedItem)
+              DeliveryItem, CalendarFeedItem, HoldLedgerItem, WriteCountItem)

@@ -14,6 +14,7 @@ from chalicelib.domain.errors import (
     NotFound,
     RequestInProgress,
     SlotUnavailable,
+    TooManyHolds,
 )
 from chalicelib.domain.model import BookSlot, CancelBooking, PlaceHold, RescheduleBooking
 from chalicelib.api.answers import Booking, BookingPage, Hold
@@ -24,7 +25,7 @@ B = "/v1/bookings/{booking_id}"
 
 
 @route(bp, "/v1/holds", "POST", "Hold time during checkout", status=201, body=PlaceHold, response=Hold,
-       raises=(NotFound, SlotUnavailable))
+       raises=(NotFound, SlotUnavailable, TooManyHolds))
 def place_hold(caller):
     return holds.place_hold(caller, parse(PlaceHold, bp.current_request))
 

@@ -22,17 +22,21 @@ from chalicelib.domain.errors import (
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
+    TooManyRequests,
     TryAgain,
     Unauthenticated,
     error_kinds,
 )
 from chalicelib.observability import logger
+from chalicelib.service import limits
 
 # The one place statuses are decided: by the kind of refusal (codes live on the classes).
 STATUS_BY_KIND = (
     (InvalidRequest, 400), (Unauthenticated, 401), (Forbidden, 403), (NotFound, 404),
-    (MethodNotAllowed, 405), (Conflict, 409), (IdempotencyKeyReused, 422), (TryAgain, 503),
+    (MethodNotAllowed, 405), (Conflict, 409), (IdempotencyKeyReused, 422), (TooManyRequests, 429), (TryAgain, 503),
 )
+# Requests that change something: each one by a signed-in caller is counted against the write rate.
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 ERROR_CODES = tuple(kind.code for kind in error_kinds())
 
 
@@ -82,7 +86,8 @@ ROUTES: List[RouteDoc] = []
 
 def error_response(error: DomainError, headers: Optional[Dict[str, str]] = None) -> Response:
     """The contract's error answer for a domain error: its status follows from its kind."""
-    headers = {**(headers or {}), **({"Retry-After": str(error.retry_after)} if isinstance(error, TryAgain) else {})}
+    retry_after = getattr(error, "retry_after", None)
+    headers = {**(headers or {}), **({"Retry-After": str(retry_after)} if retry_after is not None else {})}
     return Response(body={"error": {"code": error.code, "message": error.message, **error.details}},
                     status_code=status_of(type(error)),
                     headers={"Content-Type": "application/json", "Cache-Control": NO_STORE, **headers})
@@ -118,6 +123,8 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
                     if not ID_PATTERN.match(value):
                         raise NotFound(f"no such {name.replace('_id', '')}: {value[:80]}")
                 args = [authenticate(request.headers.get("authorization"))] if auth else []
+                if auth and method in WRITE_METHODS:
+                    limits.charge_write(args[0])
                 result = handler(*args, **params)
             except DomainError as error:
                 if isinstance(error, TryAgain):

@@ -123,14 +123,15 @@ def _not_modified(doc) -> Dict[str, Any]:
 
 def _refusals(doc) -> Dict[str, Any]:
     """The error answers a route can give: those of every route of its kind, and those it declares."""
-    from chalicelib.api.http import status_of
-    from chalicelib.domain.errors import InvalidRequest, NotFound, TryAgain, Unauthenticated
+    from chalicelib.api.http import WRITE_METHODS, status_of
+    from chalicelib.domain.errors import InvalidRequest, NotFound, RateLimited, TryAgain, Unauthenticated
 
     has_ids = "{" in doc.path
     kinds = [InvalidRequest] if doc.body or doc.query or doc.headers else []
     kinds += [Unauthenticated] if doc.auth else []
     kinds += [NotFound] if has_ids else []
     kinds += list(doc.raises)
+    kinds += [RateLimited] if doc.auth and doc.method in WRITE_METHODS else []  # every signed-in change is counted
     kinds += [TryAgain] if doc.auth or has_ids else []  # a route that reads the table or checks a token
     by_status: Dict[int, List[Any]] = {}
     for kind in kinds:
@@ -142,7 +143,7 @@ def _refusals(doc) -> Dict[str, Any]:
         answer: Dict[str, Any] = {
             "description": "; ".join(f"{kind.code}: {_meaning(kind)}" for kind in by_status[status]),
             "content": {"application/json": {"schema": ERROR_REF}}}
-        if status == 503:
+        if status in (429, 503):
             answer["headers"] = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
         answers[str(status)] = answer
     return answers

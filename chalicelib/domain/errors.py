@@ -159,6 +159,28 @@ class IdempotencyKeyReused(DomainError):
     code = "idempotency_key_reused"
 
 
+class TooManyRequests(DomainError):
+    """Too much at once from one caller (429); only its subclasses, which name the contract's code, are raised."""
+
+    def __init__(self, message: Optional[str] = None, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after))
+
+
+class TooManyHolds(TooManyRequests):
+    """The customer holds as many times as one may; Retry-After says when the first hold lapses."""
+
+    code = "too_many_holds"
+    default_message = "you hold as many times as one may; book or release one first"
+
+
+class RateLimited(TooManyRequests):
+    """Too many changes from this user this minute; Retry-After says when the next minute starts."""
+
+    code = "rate_limited"
+    default_message = "too many changes this minute; try again shortly"
+
+
 class TryAgain(DomainError):
     """A dependency is throttling or down; nothing was half-done; Retry-After says when."""
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Dict, Optional
 from zoneinfo import ZoneInfo
 
+from chalicelib.config import get_settings
 from chalicelib.domain.availability import live_holds
 from chalicelib.domain.entities import HELD, HOLD_RELEASED, HOLD_USED, Caller, Hold
-from chalicelib.domain.errors import NotFound, StaleRead
+from chalicelib.domain.errors import NotFound, StaleRead, TooManyHolds
 from chalicelib.domain.timegrid import format_utc, local_day_bounds
 from chalicelib.domain.views import held_time_view, hold_view
 from chalicelib.observability import count, logger
@@ -16,6 +17,7 @@ from chalicelib.service import clock, timing
 from chalicelib.service.access import owned_provider
 from chalicelib.service.availability import LONGEST_SPAN, local_date_range
 from chalicelib.service.catalog import bookable
+from chalicelib.service.concurrency import retry_on_stale
 from chalicelib.service.stores import booking_store, slot_store
 
 if TYPE_CHECKING:  # commands are parsed by the API; a function that only takes them needs no pydantic
@@ -30,7 +32,19 @@ def place_hold(caller: Caller, command: PlaceHold) -> Dict[str, Any]:
     hold = Hold(hold_id=str(uuid.uuid4()), provider_id=provider.provider_id, service_id=service.service_id,
                 customer_id=caller.user_id, start=span.start, end=span.end, occupied_until=span.occupied_until,
                 expires_at=(now + timedelta(minutes=provider.rules.hold_minutes)).replace(microsecond=0), created_at=format_utc(now))
-    booking_store.commit_hold(hold, now)
+    cap, now_epoch = get_settings().max_active_holds, int(now.timestamp())
+
+    def attempt() -> None:
+        # The cap is decided on the ledger as read; the hold's transaction commits only if it is still so.
+        ledger = booking_store.get_hold_ledger(caller.user_id)
+        if len(ledger.live(now_epoch)) >= cap:
+            logger.info("Hold refused at the cap", provider_id=hold.provider_id, customer_id=caller.user_id, cap=cap)
+            count("HoldRefusedAtCap")
+            raise TooManyHolds(f"you hold {cap} times already; book or release one first",
+                               retry_after=ledger.seconds_to_first_lapse(now_epoch))
+        booking_store.commit_hold(hold, now, ledger)
+
+    retry_on_stale(attempt, "the list of your holds")
     logger.info("Hold placed", provider_id=hold.provider_id, hold_id=hold.hold_id)
     count("HoldPlaced")
     return hold_view(hold)
@@ -54,7 +68,7 @@ def list_for_provider(caller: Caller, provider_id: str, date_from: Optional[str]
 def _release(hold: Hold) -> None:
     states = slot_store.query_slots(hold.provider_id, hold.start, hold.occupied_until)
     still_held = [s.start for s in states if s.status == HELD and s.hold_id == hold.hold_id]
-    booking_store.commit_hold_release(hold, still_held)
+    booking_store.commit_hold_release(hold, still_held, clock.now())
 
 
 def release_hold(caller: Caller, hold_id: str) -> None:

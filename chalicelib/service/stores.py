@@ -16,7 +16,8 @@ _ADAPTERS = {"providers": "chalicelib.adapters.providers", "bookings": "chalicel
              "mail": "chalicelib.adapters.mail", "push": "chalicelib.adapters.push",
              "directory": "chalicelib.adapters.directory", "inbox": "chalicelib.adapters.inbox",
              "audit": "chalicelib.adapters.audit", "search": "chalicelib.adapters.search",
-             "scan": "chalicelib.adapters.table_scan"}
+             "scan": "chalicelib.adapters.table_scan",
+             "limits": "chalicelib.adapters.limits"}
 _fakes: Dict[str, Any] = {}
 
 
@@ -43,6 +44,8 @@ delivery_store = _Store("deliveries")
 mail_channel = _Store("mail")
 push_channel = _Store("push")
 user_directory = _Store("directory")
+# Counters of abuse limits (writes a minute).
+limit_store = _Store("limits")
 # The search index: a read model of the table, kept by the stream.
 search_index = _Store("search")
 # The whole table, read by checks (the invariant checker), never by a request.

@@ -233,7 +233,7 @@ def test_calendar_files_are_text_calendar_and_the_feed_needs_no_token(document):
 def test_reviews_take_whole_stars_and_show_no_customer(document):
     paths, schemas = document["paths"], document["components"]["schemas"]
     post = paths["/v1/bookings/{booking_id}/review"]["post"]
-    assert post["security"] and set(post["responses"]) == {"201", "400", "401", "403", "404", "409", "503"}
+    assert post["security"] and set(post["responses"]) == {"201", "400", "401", "403", "404", "409", "429", "503"}
     body = schemas[post["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]]
     assert body["required"] == ["rating"] and body["additionalProperties"] is False
     assert {k: body["properties"]["rating"][k] for k in ("type", "minimum", "maximum")} == {
@@ -267,3 +267,17 @@ def test_the_providers_holds_are_for_its_owner_by_local_dates_and_show_no_custom
     assert query["from"]["schema"] == query["to"]["schema"] == {"type": "string", "format": "date"}
     assert set(schemas["ProviderHold"]["required"]) == ANSWER_FIELDS["ProviderHold"]
     assert "customer_id" not in schemas["ProviderHold"]["properties"]
+
+
+def test_every_signed_in_change_can_be_rate_limited_and_holds_capped_with_retry_after(document):
+    for method, path, operation in operations(document):
+        limited = "security" in operation and method in ("POST", "PUT", "PATCH", "DELETE")
+        assert ("429" in operation["responses"]) == limited, (method, path)
+        if limited:
+            answer = operation["responses"]["429"]
+            codes = set(re.findall(r"(\w+):", answer["description"]))
+            assert codes == ({"too_many_holds", "rate_limited"} if (method, path) == ("POST", "/v1/holds")
+                             else {"rate_limited"}), (method, path)
+            assert answer["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    codes = document["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
+    assert {"too_many_holds", "rate_limited"} <= set(codes)

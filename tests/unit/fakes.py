@@ -27,6 +27,7 @@ from chalicelib.domain.errors import (
     AlreadyReviewed, BookingNotReviewable, ConflictsWithBookings, HoldExpired, IdempotencyRace, InvalidRequest,
     NotFound, SlotUnavailable, StaleRead, TryAgain)
 from chalicelib.domain.idempotency import IdempotentAnswer
+from chalicelib.domain.limits import HoldLedger
 from chalicelib.domain.notices import reminder_due
 from chalicelib.domain.entities import ACTIVE_STATUSES, BLOCKED, BOOKED, CONFIRMED, FREE, HELD, HOLD_ACTIVE, HOLD_RELEASED, HOLD_USED, Block, Booking, Hold, Provider, Review, Service, SlotState
 from chalicelib.domain.schedule import WorkingHours
@@ -89,13 +90,15 @@ class FakeState:
         self.answers: Dict[Tuple[str, str], IdempotentAnswer] = {}     # IDEMPOTENCY#user#key
         self.reviews: Dict[str, Review] = {}                           # BOOKING#b / REVIEW
         self.rating_sums: Dict[str, int] = defaultdict(int)            # PROVIDER#p / PROFILE rating_sum
+        self.ledgers: Dict[str, HoldLedger] = {}                       # CUSTOMER#c / HOLDS
+        self.write_counts: Dict[Tuple[str, str], int] = {}             # USER#u / RATE#minute
         self.calls: List[str] = []
         self._hooks: Dict[str, List[_Hook]] = defaultdict(list)
 
     def repositories(self) -> Dict[str, Any]:
         """The fakes to put behind the repository names: `stores.using(**state.repositories())`."""
         return {"providers": FakeProviders(self), "bookings": FakeBookings(self), "slots": FakeSlots(self),
-                "reviews": FakeReviews(self)}
+                "reviews": FakeReviews(self), "limits": FakeLimits(self)}
 
     # --- faults ---------------------------------------------------------------------------------
 
@@ -495,21 +498,47 @@ class FakeBookings:
                 if h.state == HOLD_ACTIVE and f"{format_utc(h.expires_at)}#{h.hold_id}" < format_utc(now)]
 
     @_recorded
-    def commit_hold(self, hold: Hold, now: datetime) -> None:
+    def get_hold_ledger(self, customer_id: str) -> HoldLedger:
+        ledger = self.state.ledgers.get(customer_id, HoldLedger())
+        return HoldLedger(ledger.version, dict(ledger.entries))
+
+    def _drop_from_ledger(self, tx: _Transaction, hold: Hold) -> None:
+        """The unconditional REMOVE of the hold's entry (a no-op when absent)."""
+        def drop() -> None:
+            ledger = self.state.ledgers.get(hold.customer_id, HoldLedger())
+            entries = {h: e for h, e in ledger.entries.items() if h != hold.hold_id}
+            self.state.ledgers[hold.customer_id] = HoldLedger(ledger.version, entries)
+        tx.require("ledger", True, drop)
+
+    @_recorded
+    def commit_hold(self, hold: Hold, now: datetime, ledger: HoldLedger) -> None:
         tx = _Transaction()
         for start in _occupied(hold):
             _take_bookable(tx, self.state, hold.provider_id, start, now, status=HELD, hold_id=hold.hold_id,
                            hold_expires=_epoch(hold.expires_at), booking_id=None, block_id=None)
         tx.require("hold", hold.hold_id not in self.state.holds,
                    lambda: self.state.holds.__setitem__(hold.hold_id, dataclasses.replace(hold, state=HOLD_ACTIVE)))
-        if not tx.commit():
-            raise SlotUnavailable()
+        current = self.state.ledgers.get(hold.customer_id, HoldLedger())
+        lapsed = set(ledger.lapsed(_epoch(now)))
+
+        def enter() -> None:
+            # As the adapter's update: REMOVE the lapsed read, SET the new entry, version + 1 (others kept).
+            entries = {h: e for h, e in current.entries.items() if h not in lapsed}
+            entries[hold.hold_id] = _epoch(hold.expires_at)
+            self.state.ledgers[hold.customer_id] = HoldLedger(ledger.version + 1, entries)
+        tx.require("ledger", current.version == ledger.version, enter)
+        if tx.commit():
+            return
+        if "ledger" in tx.failed:
+            raise StaleRead("the customer's holds changed since they were read")
+        raise SlotUnavailable()
 
     @_recorded
-    def commit_hold_release(self, hold: Hold, still_held: Iterable[datetime]) -> None:
+    def commit_hold_release(self, hold: Hold, still_held: Iterable[datetime], now: datetime) -> None:
         tx = _Transaction()
         for start in still_held:
             _release(tx, self.state, hold.provider_id, start, status=HELD, hold_id=hold.hold_id)
+        self._drop_from_ledger(tx, hold)
         current = self.state.holds.get(hold.hold_id)
         tx.require("hold", current is not None and current.state == HOLD_ACTIVE, lambda: self.state.holds.__setitem__(
             hold.hold_id, dataclasses.replace(current, state=HOLD_RELEASED)))
@@ -540,6 +569,7 @@ class FakeBookings:
                       and current.state == HOLD_ACTIVE and _epoch(current.expires_at) > now_epoch)
             tx.require("hold", usable, lambda: self.state.holds.__setitem__(
                 hold.hold_id, dataclasses.replace(current, state=HOLD_USED)))
+            self._drop_from_ledger(tx, hold)
         if tx.commit():
             return
         if "idempotency" in tx.failed:
@@ -616,6 +646,21 @@ class FakeBookings:
         tx.require("block", True, lambda: self.state.blocks[block.provider_id].pop(block.block_id, None))
         if not tx.commit():
             raise StaleRead(f"block {block.block_id} changed since it was read")
+
+
+class FakeLimits:
+    """chalicelib/adapters/limits.py in memory: ADD 1 on condition the count is below the limit."""
+
+    def __init__(self, state: FakeState) -> None:
+        self.state = state
+
+    @_recorded
+    def charge_write(self, user_id: str, window: str, limit: int, ttl: int) -> bool:
+        counted = self.state.write_counts.get((user_id, window), 0)
+        if counted >= limit:
+            return False
+        self.state.write_counts[(user_id, window)] = counted + 1
+        return True
 
 
 class FakeSlots:
