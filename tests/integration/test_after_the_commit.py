@@ -6,7 +6,8 @@ twice; an SES outage leaves the booking committed and the e-mail goes out once a
 record is parked in the dead-letter queue while the rest of its batch is handled, and the replay delivers
 it once it can be; the .ics read by an independent parser starts at the right UTC instant across a clock
 change and at an odd offset; reminders go out once, are re-armed by a move and never sent for a canceled
-booking; the audit trail of a booking is complete and in order; a review is audited and tells nobody.
+booking; the audit trail of a booking is complete and in order; a review is audited and tells nobody; a record
+failing mid-batch, or the function's process dying mid-batch, loses nothing and sends nothing twice after redelivery.
 """
 from __future__ import annotations
 
