@@ -61,10 +61,11 @@ def conflict_response(url: str, items: int, conflicted: int) -> AWSResponse:
 
 
 class FaultInjector:
-    """Injects faults into a botocore client's requests at `rate`, of `kinds`, for `operations` (None: all)."""
+    """Injects faults into a botocore client's requests at `rate`, of `kinds`, for `operations` (None: all), at most
+    `limit` of them (None: no limit)."""
 
     def __init__(self, client: Any, rate: float, kinds: Sequence[str] = KINDS, seed: int = 0,
-                 operations: Optional[Iterable[str]] = None) -> None:
+                 operations: Optional[Iterable[str]] = None, limit: Optional[int] = None) -> None:
         unknown = set(kinds) - set(KINDS)
         if unknown:
             raise ValueError(f"unknown fault kinds {sorted(unknown)}; known: {KINDS}")
@@ -72,6 +73,7 @@ class FaultInjector:
         self.rate = rate
         self.kinds = tuple(kinds)
         self.operations = None if operations is None else frozenset(operations)
+        self.limit = limit
         self.injected: Counter = Counter()
         self.requests = 0
         self.enabled = True
@@ -100,6 +102,8 @@ class FaultInjector:
         with self._lock:
             self.requests += 1
             if not self.enabled or not kinds or (self.operations is not None and operation not in self.operations):
+                return None
+            if self.limit is not None and self.total >= self.limit:
                 return None
             if self._random.random() >= self.rate:
                 return None

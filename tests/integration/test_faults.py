@@ -153,3 +153,22 @@ def test_outside_a_request_a_throttled_call_gets_every_attempt(aws):
             dynamo.table_connection().get_item("x", "y")
     # Then the first call was tried MAX_ATTEMPTS times, the second once
     assert faults.injected["throttle"] == dynamo.MAX_ATTEMPTS + 1
+
+
+def test_a_confirm_whose_response_was_lost_answers_confirmed(client, make_user, fixed_clock):
+    from tests.integration.conftest import open_shop
+
+    shop = open_shop(client, make_user(provider=True), rules={"auto_confirm": False})
+    customer = make_user()
+    answer, booking, _ = book(client, shop, customer, "2026-12-02T10:00:00Z", "by-hand")
+    assert answer == 201 and booking["status"] == "PENDING"
+    # Given the response to the owner's one conditional update is lost once (it committed; botocore resends it)
+    with FaultInjector(dynamo.client(), rate=1.0, kinds=["lost"], operations={"UpdateItem"}, limit=1) as faults:
+        answer, body, _ = call(client, "POST", f"/v1/bookings/{booking['booking_id']}/confirm", shop["owner"])
+    # Then the owner is told it is confirmed, not that the booking is no longer pending (409)
+    assert faults.injected["lost"] == 1
+    assert (answer, body["status"]) == (200, "CONFIRMED"), body
+    assert call(client, "GET", f"/v1/bookings/{booking['booking_id']}", customer)[1]["status"] == "CONFIRMED"
+    # And a second confirm is still refused: the booking is no longer pending
+    answer, body, _ = call(client, "POST", f"/v1/bookings/{booking['booking_id']}/confirm", shop["owner"])
+    assert (answer, body["error"]["code"]) == (409, "booking_not_modifiable")
