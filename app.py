@@ -25,8 +25,12 @@ def observe(event, get_response):
     """Log each request with its outcome and publish the request's metrics."""
     start_tracing()
     logger.append_keys(path=event.path, method=event.method)
+    # Here, not at the top: the API loads no adapter at import (its cold start).
+    from chalicelib.adapters.budget import request_budget
+
     try:
-        response = get_response(event)
+        with request_budget():
+            response = get_response(event)
         logger.info("Request handled", status=response.status_code)
         return response
     finally:

@@ -9,6 +9,9 @@ ClientRequestToken for TransactWriteItems) with jittered backoff, `MAX_ATTEMPTS`
 connect and read timeouts (settings; 2 s and 5 s unless set). Nothing above retries those again; what is left is answered as TryAgain (503).
 Only a transaction cancelled by a concurrent transaction (TransactionConflict) is tried again, by
 `transaction.Transaction.commit`, because its conditions must be evaluated anew.
+
+Time budget (`budget.py`, decision 0016): in an API request a retry starts only while the request's budget
+lasts; a retry due after it is not sent and the call fails as TryAgain.
 """
 from __future__ import annotations
 
@@ -19,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pynamodb.connection import Connection, TableConnection
 from pynamodb.connection.base import MetaTable
 
+from chalicelib.adapters.budget import budget_left
 from chalicelib.adapters.table import TABLE_DEFINITION
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import TryAgain
@@ -33,6 +37,18 @@ BUSY_CODES = frozenset({
 _lock = threading.Lock()
 _client: Any = None
 _table: Optional[TableConnection] = None
+
+
+class BudgetSpent(BotoCoreError):
+    """A retry was due after the request's time budget was spent; it is not sent."""
+
+    fmt = "the request's time budget is spent: {operation} is not tried again"
+
+
+def _stop_spent_retries(request: Any, operation_name: str, **_: Any) -> None:
+    """botocore builds each attempt's request here: a retry past the budget is refused before it is sent."""
+    if request.context.get("retries", {}).get("attempt", 1) > 1 and not budget_left():
+        raise BudgetSpent(operation=operation_name)
 
 
 def client() -> Any:
@@ -54,8 +70,10 @@ def _build_client() -> Any:
                     read_timeout=settings.dynamodb_read_timeout_seconds,
                     retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
                     max_pool_connections=64, parameter_validation=False, tcp_keepalive=True)
-    return get_session().create_client("dynamodb", region_name=settings.aws_region,
-                                       endpoint_url=settings.aws_endpoint_url, config=config)
+    built = get_session().create_client("dynamodb", region_name=settings.aws_region,
+                                        endpoint_url=settings.aws_endpoint_url, config=config)
+    built.meta.events.register("request-created.dynamodb", _stop_spent_retries)
+    return built
 
 
 class SharedConnection(Connection):

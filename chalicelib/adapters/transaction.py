@@ -11,6 +11,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from chalicelib.adapters import dynamo
+from chalicelib.adapters.budget import budget_left
 from chalicelib.domain.errors import TryAgain
 
 MAX_ITEMS = 100
@@ -118,3 +119,5 @@ class Transaction:
                     raise TransactionFailed(failure) from error
             # A new attempt is a new request (its conditions are evaluated anew), so it gets a new token.
             time.sleep(random.uniform(0, 0.02 * (2 ** attempt)))
+            if not budget_left():
+                raise TryAgain()

@@ -6,7 +6,8 @@ twice; an SES outage leaves the booking committed and the e-mail goes out once a
 record is parked in the dead-letter queue while the rest of its batch is handled, and the replay delivers
 it once it can be; the .ics read by an independent parser starts at the right UTC instant across a clock
 change and at an odd offset; reminders go out once, are re-armed by a move and never sent for a canceled
-booking; the audit trail of a booking is complete and in order; a review is audited and tells nobody.
+booking; the audit trail of a booking is complete and in order; a review is audited and tells nobody; a record
+failing mid-batch, or the function's process dying mid-batch, loses nothing and sends nothing twice after redelivery.
 """
 from __future__ import annotations
 
@@ -383,3 +384,108 @@ def test_a_review_is_in_the_audit_trail_once_and_tells_nobody(client, make_user,
     # And nobody was notified of it; the rating's change of the profile is no event either
     assert (types(client, customer), types(client, shop["owner"]), len(outbox.mails())) == before
     assert not any(e["type"] == "profile.changed" and e["at"] == "2026-12-03T11:30:00Z" for e in body["events"])
+
+
+# --- a crash in the middle of a batch -----------------------------------------------------------------
+
+class FailsOnce:
+    """An adapter whose function `name` raises on its `at`-th call, once; every other call goes through."""
+
+    def __init__(self, adapter: Any, name: str, at: int) -> None:
+        self.adapter, self.name, self.at = adapter, name, at
+        self.calls = 0
+
+    def __getattr__(self, attribute: str) -> Any:
+        real = getattr(self.adapter, attribute)
+        if attribute != self.name:
+            return real
+
+        def once(*args: Any, **kwargs: Any) -> Any:
+            self.calls += 1
+            if self.calls == self.at:
+                raise RuntimeError(f"{self.name} failed on call {self.at}")
+            return real(*args, **kwargs)
+
+        return once
+
+
+def dies_after(handler: Any, records: int, died: List[int]) -> Any:
+    """A stream function whose process dies after handling `records` records of its first big batch: what those
+    did is committed, the invocation ends in an error, and the batch comes again from its start."""
+    state = {"died": False}
+
+    def dying(event: Dict[str, Any], context: Any) -> Any:
+        if not state["died"] and len(event["Records"]) > records:
+            state["died"] = True
+            died.append(len(event["Records"]))
+            handler({"Records": event["Records"][:records]}, context)
+            raise RuntimeError("Runtime exited with error: signal: killed")
+        return handler(event, context)
+
+    return dying
+
+
+def events_in_stream() -> List[Any]:
+    """Every domain event in the table's stream so far."""
+    from chalicelib.adapters.stream import events_of
+
+    arn = stream_reader.stream_arn()
+    [shard] = stream_reader.list_shards(arn)
+    iterator, found = stream_reader.shard_iterator(arn, shard["ShardId"]), []
+    while iterator:
+        records, iterator = stream_reader.get_records(iterator)
+        if not records:
+            return found
+        found += [event for record in records for event in events_of(stream_reader.event_record(record, arn))]
+    return found
+
+
+@pytest.mark.parametrize("crash", ["a record fails", "the process dies"])
+def test_a_crash_mid_batch_loses_nothing_and_sends_nothing_twice(client, make_user, fixed_clock, outbox,
+                                                                 monkeypatch, crash):
+    from chalicelib.adapters import audit as audit_adapter
+    from chalicelib.adapters import mail as mail_adapter
+    from chalicelib.domain.events import AUDITED_TYPES
+    from stream_handlers import audit as audit_function
+    from stream_handlers import notifications as notification_function
+
+    shop = manual_shop(client, make_user)
+    outbox.drain()
+    # Given three customers (the first with a phone for push and SMS) book, and the owner confirms the first
+    customers = [make_user() for _ in range(3)]
+    assert call(client, "PUT", "/v1/me/devices/phone-1", customers[0], {"platform": "fcm", "token": "t-1"})[0] == 204
+    assert call(client, "PUT", "/v1/me/sms", customers[0], {"phone": "+447911123456"})[0] == 204
+    ids = []
+    for index, customer in enumerate(customers):
+        status, booking, _ = book(client, shop, customer, f"2026-12-03T1{index}:00:00Z", f"mid-batch-{index}")
+        assert status == 201
+        ids.append(booking["booking_id"])
+    assert call(client, "POST", f"/v1/bookings/{ids[0]}/confirm", shop["owner"])[0] == 200
+    # When, in the one batch each function gets, the third e-mail and the third audit write fail (a record's
+    # failure: the batch is retried from it), or each function's process dies after two records (the whole
+    # batch comes again, the first two records' work already committed)
+    died: List[int] = []
+    if crash == "a record fails":
+        mail, trail = FailsOnce(mail_adapter, "send", 3), FailsOnce(audit_adapter, "append", 3)
+        with stores.using(mail=mail, audit=trail):
+            outbox.drain()
+        assert mail.calls > 3 and trail.calls > 3  # each failed once and was retried
+    else:
+        for function in (audit_function, notification_function):
+            monkeypatch.setattr(function, "handler", dies_after(function.handler, 2, died))
+        outbox.drain()
+        assert died == [4, 4], died  # each died on its batch of the booking records: three created, one confirmed
+    # Then every event is in the audit trail exactly once
+    audited = sorted(e.event_id for e in events_in_stream() if e.type in AUDITED_TYPES)
+    status, body, _ = call(client, "GET", f"/v1/providers/{shop['pid']}/audit?limit=100", shop["owner"])
+    assert status == 200, body
+    assert sorted(e["event_id"] for e in body["events"]) == audited and len(set(audited)) == len(audited)
+    assert [e["type"] for e in body["events"] if e["booking_id"] in ids].count("booking.created") == 3
+    # And every notice reached each of its people once on each channel: inbox, e-mail, push and SMS
+    assert types(client, customers[0]) == ["booking_confirmed", "booking_pending"]
+    assert [types(client, c) for c in customers[1:]] == [["booking_pending"]] * 2
+    assert types(client, shop["owner"]) == ["booking_requested"] * 3
+    assert [len(outbox.mails(c.email)) for c in customers] == [2, 1, 1]
+    assert len(outbox.mails(shop["owner"].email)) == 3
+    assert len(outbox.pushes()) == 2 and len(outbox.texts()) == 2
+    assert outbox.parked() == []

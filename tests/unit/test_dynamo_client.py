@@ -46,3 +46,28 @@ def test_every_model_shares_the_one_connection(monkeypatch):
     assert len(connections) == 1
     assert dynamo.table_connection().connection.client == "the client"
     dynamo.reset()
+
+
+def test_a_retry_starts_only_within_the_requests_budget():
+    from types import SimpleNamespace
+
+    import pytest
+
+    from chalicelib.adapters import budget
+
+    def attempt(number):
+        return SimpleNamespace(context={"retries": {"attempt": number}})
+
+    # Outside a request there is no budget: every attempt may start
+    assert budget.budget_left()
+    dynamo._stop_spent_retries(attempt(3), "Query")
+    # Inside one that is spent, a first attempt still goes and a retry does not
+    with budget.request_budget(0):
+        assert not budget.budget_left()
+        dynamo._stop_spent_retries(attempt(1), "Query")
+        with pytest.raises(dynamo.BudgetSpent):
+            dynamo._stop_spent_retries(attempt(2), "Query")
+    # And one with time left lets the retry go; the budget ends with its request
+    with budget.request_budget(60):
+        dynamo._stop_spent_retries(attempt(2), "Query")
+    assert budget.budget_left()
