@@ -37,7 +37,8 @@ PLAUSIBLE = 0.9
 SWAP_UNKNOWN_IDS = 0.8
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance")
 ARTIFACT = Path(__file__).resolve().parents[2] / "build" / "test-artifacts" / "reliability" / "stateful.json"
-SEARCH_DAYS = 7  # availability is asked for this many days from tomorrow
+OPENS, CLOSES = "09:00", "13:00"  # plausible working hours: short, so laying out their slots is quick
+SEARCH_DAYS = 6  # availability is asked for this many days from tomorrow
 
 
 class World:
@@ -51,10 +52,13 @@ class World:
         self.by_token = {user.headers["Authorization"]: user for user in self.everyone}
         self.random = random.Random(seed)
         self.providers: List[str] = []
+        self.open_providers: set = set()  # those with some working hours
         self.services: Dict[str, str] = {}  # service_id -> provider_id
         self.holds: Dict[str, Tuple[Any, str, str]] = {}  # hold_id -> (holder, provider_id, service_id)
         self.bookings: Dict[str, Tuple[Any, str, str]] = {}  # booking_id -> (customer, provider_id, service_id)
         self.availability_asked = 0
+        self.made_plausible: Dict[str, bool] = {}  # case id -> whether its values were made plausible
+        self.shaped: collections.Counter = collections.Counter()  # how requests went: plausible, as generated
         self.refusals: Dict[str, List[str]] = {}
         self.seconds: Dict[str, List[float]] = collections.defaultdict(list)
 
@@ -68,20 +72,20 @@ class World:
         body = case.body if isinstance(case.body, dict) else None
         positive = case.meta is None or case.meta.generation.mode == GenerationMode.POSITIVE
         plausible = positive and self.random.random() < PLAUSIBLE
+        self.shaped["plausible" if plausible else "as generated" if positive else "negative"] += 1
+        self.made_plausible[case.id] = plausible
         if plausible and self.random.random() < SWAP_UNKNOWN_IDS:
             self._swap_unknown_ids(key, case, body)
-        if plausible and body is not None:
-            self._make_plausible(key, case, body)
-        if plausible and key == ("GET", "/v1/providers/{provider_id}/availability") and isinstance(case.query, dict):
-            first = future_day(1)
-            case.query.update({"from": first.isoformat(), "to": (first + timedelta(days=SEARCH_DAYS)).isoformat()})
+        if plausible:
+            self._make_plausible(key, case, body if body is not None else {})
         user = self._caller(key, case) if plausible else self.random.choice(self.everyone)
         case.headers = {**(case.headers or {}), "Authorization": user.headers["Authorization"]}
 
     def after_call(self, context, case, response) -> None:
         """Remember what a success made, and who made it (and the first message of each kind of refusal)."""
         if response.status_code >= 400:
-            label = f"{case.operation.label} {response.status_code}"
+            shaped = "plausible" if self.made_plausible.get(case.id) else "as generated"
+            label = f"{case.operation.label} {response.status_code} {shaped}"
             if len(self.refusals.setdefault(label, [])) < 2:
                 self.refusals[label].append(response.content[:200].decode("utf-8", "replace"))
         self.seconds[case.operation.label].append(response.elapsed)
@@ -92,6 +96,8 @@ class World:
         caller = self.by_token.get((case.headers or {}).get("Authorization", ""))
         if key == ("POST", "/v1/providers"):
             self.providers.append(made["provider_id"])
+        elif key == ("PUT", "/v1/providers/{provider_id}/working-hours") and any(made["weekly"].values()):
+            self.open_providers.add(case.path_parameters["provider_id"])
         elif key == ("POST", "/v1/providers/{provider_id}/services"):
             self.services[made["service_id"]] = made["provider_id"]
         elif key == ("POST", "/v1/holds"):
@@ -137,7 +143,7 @@ class World:
         if "hold_id" in body and body["hold_id"] not in self.holds and self.holds:
             body["hold_id"] = self.random.choice(list(self.holds))
         elif "service_id" in body and body["service_id"] not in self.services and self.services:
-            body["service_id"] = self.random.choice(list(self.services))
+            body["service_id"] = self._known_service()
             body["provider_id"] = self.services[body["service_id"]]
 
     # --- plausible values ----------------------------------------------------------------
@@ -146,33 +152,58 @@ class World:
         pick = self.random.choice
         if key == ("POST", "/v1/providers"):
             body.update(name=f"Stateful {uuid.uuid4().hex[:8]}", description="Sports massage", timezone="Europe/London",
-                        categories=["massage"])
+                        categories=["massage"], location={"lat": 51.5072, "lon": -0.1276, "address": "1 High Street"})
             body["booking_rules"] = {"auto_confirm": pick([True, False]), "min_notice_minutes": pick([0, 60]),
-                                     "max_days_ahead": pick([14, 30]), "hold_minutes": pick([5, 30]),
+                                     "max_days_ahead": pick([7, 10]), "hold_minutes": pick([5, 30]),
                                      "cancel_cutoff_minutes": pick([0, 60])}
         elif key == ("PUT", "/v1/providers/{provider_id}/working-hours"):
             body.clear()
-            body["weekly"] = weekly("08:00", "18:00")
+            body["weekly"] = weekly(OPENS, CLOSES)
         elif key == ("POST", "/v1/providers/{provider_id}/services"):
             body.update(name=f"Massage {uuid.uuid4().hex[:6]}", category="massage",
                         duration_minutes=pick([30, 45, 60, 90]), buffer_minutes=pick([0, 15]),
                         price={"amount": 4500, "currency": "EUR"})
         elif key == ("POST", "/v1/providers/{provider_id}/blocks"):
-            start = at(future_day(self.random.randint(2, SEARCH_DAYS)), pick(["08:00", "12:00", "16:00"]))
-            body.update(start=start, end=_plus_hours(start, 1))
+            start = at(future_day(self.random.randint(2, SEARCH_DAYS)), pick([OPENS, "11:00"]))
+            body.update(start=start, end=_plus_hours(start, 1), reason="Training")
         elif key == ("POST", "/v1/holds"):
             body["start"] = self._free_start(body.get("provider_id"), body.get("service_id"))
         elif key == ("POST", "/v1/bookings"):
-            if body.get("hold_id") in self.holds:
-                kept = {"hold_id": body["hold_id"], **({"note": body["note"]} if isinstance(body.get("note"), str) else {})}
-                body.clear()
-                body.update(kept)
-            elif body.get("service_id") in self.services:
-                body.pop("hold_id", None)
-                body["start"] = self._free_start(body.get("provider_id"), body["service_id"])
+            self._plausible_booking(body)
         elif key == ("POST", "/v1/bookings/{booking_id}/reschedule"):
             booking = self.bookings.get((case.path_parameters or {}).get("booking_id"), (None, None, None))
             body["start"] = self._free_start(booking[1], booking[2])
+        elif key in (("POST", "/v1/bookings/{booking_id}/cancel"), ("POST", "/v1/bookings/{booking_id}/decline")):
+            body["reason"] = "Plans changed"
+        elif key == ("GET", "/v1/providers/{provider_id}/blocks") and isinstance(case.query, dict):
+            case.query.pop("cursor", None)
+        elif key == ("GET", "/v1/providers/{provider_id}/availability") and isinstance(case.query, dict):
+            first = future_day(1)
+            case.query.update({"from": first.isoformat(), "to": (first + timedelta(days=SEARCH_DAYS)).isoformat()})
+
+    def _plausible_booking(self, body: Dict[str, Any]) -> None:
+        """One of the two shapes of a booking: a known hold, or a known service at a start it offers."""
+        hold_id, service_id = body.get("hold_id"), body.get("service_id")
+        if hold_id not in self.holds and service_id not in self.services:
+            if self.holds and (not self.services or self.random.random() < 0.5):
+                hold_id = self.random.choice(list(self.holds))
+            elif self.services:
+                service_id = self._known_service()
+            else:
+                return
+        note = {"note": "Ground floor, ring twice"} if self.random.random() < 0.5 else {}
+        body.clear()
+        if hold_id in self.holds:
+            body.update(hold_id=hold_id, **note)
+        else:
+            provider_id = self.services[service_id]
+            body.update(provider_id=provider_id, service_id=service_id, start=self._free_start(provider_id, service_id),
+                        **note)
+
+    def _known_service(self) -> str:
+        """A service the run made, of a provider with working hours where there is one."""
+        open_ = [sid for sid, pid in self.services.items() if pid in self.open_providers]
+        return self.random.choice(open_ or list(self.services))
 
     def _free_start(self, provider_id: Optional[str], service_id: Optional[str]) -> str:
         """A start the provider's availability offers for the service now; else one on the grid."""
@@ -260,7 +291,7 @@ def test_stateful_chains_follow_the_links_and_keep_the_document(stack, api, user
     report = {
         "seed": SEED, "max_scenarios": MAX_SCENARIOS, "max_steps": MAX_STEPS, "scenarios": scenarios, "steps": steps,
         "server_errors": server_errors, "failed_checks": len(failures),
-        "availability_lookups": world.availability_asked,
+        "availability_lookups": world.availability_asked, "requests": dict(world.shaped),
         "running_time_s": round(finished.running_time, 1) if finished is not None else None,
         "mean_seconds": {label: round(sum(times) / len(times), 2) for label, times in sorted(world.seconds.items())},
         "statuses": {label: dict(sorted(counter.items())) for label, counter in sorted(statuses.items())},
