@@ -10,7 +10,8 @@ open working hours, sane booking rules, and starts the provider's availability o
 hours and rules), so chains get past 409 to reschedule and cancel. The rest of the time requests go as generated,
 by a caller picked at random (so 403 and 404 of other users' things are exercised too).
 
-Checks: no 5xx, and the conformance checks of the contract fuzzer (documented status, content type, answer schema).
+Checks: no 5xx, and the conformance checks of the contract fuzzer (documented status, content type, answer schema);
+and availability agrees with holding and booking (a start offered just before is never refused as taken).
 Bounded by MAX_SCENARIOS scenarios of at most MAX_STEPS calls and a fixed seed (STATEFUL_FUZZ_SEED to explore
 others; STATEFUL_FUZZ_SCENARIOS for a longer run). The counts go to build/test-artifacts/reliability/stateful.json.
 """
@@ -60,6 +61,8 @@ class World:
         self.holds: Dict[str, Tuple[Any, str, str]] = {}  # hold_id -> (holder, provider_id, service_id)
         self.bookings: Dict[str, Tuple[Any, str, str]] = {}  # booking_id -> (customer, provider_id, service_id)
         self.availability_asked = 0
+        self.offered: Dict[Tuple[str, str, str], str] = {}  # (provider, service, start) availability offered
+        self.refused_when_offered: List[str] = []
         self.made_plausible: Dict[str, bool] = {}  # case id -> whether its values were made plausible
         self.shaped: collections.Counter = collections.Counter()  # how requests went: plausible, as generated
         self.refusals: Dict[str, List[str]] = {}
@@ -92,6 +95,7 @@ class World:
             if len(self.refusals.setdefault(label, [])) < 2:
                 self.refusals[label].append(response.content[:200].decode("utf-8", "replace"))
         self.seconds[case.operation.label].append(response.elapsed)
+        self._note_refusal_of_offered_time(case, response)
         key = (case.operation.method.upper(), case.operation.path)
         if response.status_code not in (200, 201) or key not in MAKERS:
             return
@@ -107,6 +111,20 @@ class World:
             self.holds[made["hold_id"]] = (caller, made["provider_id"], made["service_id"])
         elif key == ("POST", "/v1/bookings"):
             self.bookings[made["booking_id"]] = (caller, made["provider_id"], made["service_id"])
+
+    def _note_refusal_of_offered_time(self, case, response) -> None:
+        """A 409 slot_unavailable for a start availability offered just before (nothing else ran in between)."""
+        if response.status_code != 409 or not isinstance(case.body, dict) or "start" not in case.body:
+            return
+        if b"slot_unavailable" not in response.content:
+            return
+        ids = case.path_parameters or {}
+        booking = self.bookings.get(ids.get("booking_id", ""), (None, None, None))
+        provider_id = case.body.get("provider_id", booking[1])
+        service_id = case.body.get("service_id", booking[2])
+        if (provider_id, service_id, case.body["start"]) in self.offered:
+            self.refused_when_offered.append(
+                f"{case.operation.label} {json.dumps(case.body)[:300]} -> {response.content[:200].decode()}")
 
     # --- who calls -----------------------------------------------------------------------
 
@@ -219,7 +237,11 @@ class World:
             "service_id": service_id, "from": first.isoformat(),
             "to": (first + timedelta(days=SEARCH_DAYS)).isoformat()})
         slots = answer.json().get("slots", []) if answer.status_code == 200 else []
-        return self.random.choice(slots)["start"] if slots else fallback
+        if not slots:
+            return fallback
+        start = self.random.choice(slots)["start"]
+        self.offered[(provider_id, service_id, start)] = answer.headers.get("Date", "")
+        return start
 
 
 def _plus_hours(start: str, hours: int) -> str:
@@ -298,6 +320,7 @@ def test_stateful_chains_follow_the_links_and_keep_the_document(stack, api, user
         "mean_seconds": {label: round(sum(times) / len(times), 2) for label, times in sorted(world.seconds.items())},
         "statuses": {label: dict(sorted(counter.items())) for label, counter in sorted(statuses.items())},
         "successes_via_links": dict(sorted(linked_successes.items())),
+        "refused_when_offered": world.refused_when_offered,
         "refusals_seen": dict(sorted(world.refusals.items())),
     }
     ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
@@ -309,6 +332,8 @@ def test_stateful_chains_follow_the_links_and_keep_the_document(stack, api, user
     assert not failures, f"{len(failures)} failed checks:\n" + "\n".join(dict.fromkeys(failures))
     assert finished is not None and finished.stop_reason == StopReason.COMPLETED
     assert server_errors == 0
+    # Availability and holding agree: a start offered a moment before (nothing ran between) is not refused as taken.
+    assert not world.refused_when_offered, world.refused_when_offered
     assert scenarios > 0 and steps > scenarios
     assert linked_successes["POST /v1/bookings"] > 0, report
     assert linked_successes["POST /v1/bookings/{booking_id}/reschedule"] + linked_successes[
