@@ -33,7 +33,7 @@ def openapi_document() -> Dict[str, Any]:
     for doc in ROUTES:
         operation: Dict[str, Any] = {
             "summary": doc.summary,
-            "operationId": f"{doc.method.lower()}_{re.sub(r'[^a-z0-9]+', '_', doc.path.lower()).strip('_')}",
+            "operationId": operation_id(doc.method, doc.path),
             "parameters": _parameters(doc),
             "responses": {**_success(doc, refs), **_not_modified(doc), **_refusals(doc)},
         }
@@ -51,6 +51,68 @@ def openapi_document() -> Dict[str, Any]:
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
             "description": "A Cognito ID token (not the access token) of the user pool named by GET /v1/config"}}},
     }
+
+
+def operation_id(method: str, path: str) -> str:
+    """The operationId of a route: its method and path as one snake_case word."""
+    return f"{method.lower()}_{re.sub(r'[^a-z0-9]+', '_', path.lower()).strip('_')}"
+
+
+P, B = "/v1/providers/{provider_id}", "/v1/bookings/{booking_id}"
+PROVIDER_ID = {"path.provider_id": "$response.body#/provider_id"}
+BOOKING_ID = {"path.booking_id": "$response.body#/booking_id"}
+OF_SERVICE = {"provider_id": "$response.body#/provider_id", "service_id": "$response.body#/service_id"}
+# OpenAPI links: what a success answer lets a client do next, and with which of its values (runtime expressions).
+# Keyed by the source route; each link names its target route, and its parameters or body fields.
+LINKS: Dict[Tuple[str, str], Dict[str, Dict[str, Any]]] = {
+    ("POST", "/v1/providers"): {
+        "ReplaceWorkingHours": {"route": ("PUT", P + "/working-hours"), "parameters": PROVIDER_ID},
+        "AddService": {"route": ("POST", P + "/services"), "parameters": PROVIDER_ID},
+        "GetAvailability": {"route": ("GET", P + "/availability"), "parameters": PROVIDER_ID},
+        "ListBlocks": {"route": ("GET", P + "/blocks"), "parameters": PROVIDER_ID},
+        "BlockTime": {"route": ("POST", P + "/blocks"), "parameters": PROVIDER_ID},
+    },
+    ("PUT", P + "/working-hours"): {
+        "AddService": {"route": ("POST", P + "/services"),
+                       "parameters": {"path.provider_id": "$request.path.provider_id"}},
+    },
+    ("POST", P + "/services"): {
+        "GetAvailability": {"route": ("GET", P + "/availability"), "parameters": {
+            "path.provider_id": "$response.body#/provider_id", "query.service_id": "$response.body#/service_id"}},
+        "PlaceHold": {"route": ("POST", "/v1/holds"), "requestBody": OF_SERVICE},
+        "Book": {"route": ("POST", "/v1/bookings"), "requestBody": OF_SERVICE},
+    },
+    ("POST", "/v1/holds"): {
+        "BookHold": {"route": ("POST", "/v1/bookings"), "requestBody": {"hold_id": "$response.body#/hold_id"}},
+        "ReleaseHold": {"route": ("DELETE", "/v1/holds/{hold_id}"),
+                        "parameters": {"path.hold_id": "$response.body#/hold_id"}},
+    },
+    ("POST", "/v1/bookings"): {
+        "GetBooking": {"route": ("GET", B), "parameters": BOOKING_ID},
+        "RescheduleBooking": {"route": ("POST", B + "/reschedule"), "parameters": BOOKING_ID},
+        "CancelBooking": {"route": ("POST", B + "/cancel"), "parameters": BOOKING_ID},
+        "ConfirmBooking": {"route": ("POST", B + "/confirm"), "parameters": BOOKING_ID},
+        "DeclineBooking": {"route": ("POST", B + "/decline"), "parameters": BOOKING_ID},
+    },
+    ("POST", B + "/reschedule"): {
+        "GetBooking": {"route": ("GET", B), "parameters": BOOKING_ID},
+        "CancelBooking": {"route": ("POST", B + "/cancel"), "parameters": BOOKING_ID},
+    },
+    ("POST", B + "/confirm"): {
+        "RescheduleBooking": {"route": ("POST", B + "/reschedule"), "parameters": BOOKING_ID},
+        "CancelBooking": {"route": ("POST", B + "/cancel"), "parameters": BOOKING_ID},
+    },
+}
+
+
+def _links(doc) -> Dict[str, Any]:
+    """The OpenAPI links of a route's success answer (none for most routes)."""
+    links = {}
+    for name, link in LINKS.get((doc.method, doc.path), {}).items():
+        method, path = link["route"]
+        links[name] = {"operationId": operation_id(method, path),
+                       **{key: value for key, value in link.items() if key != "route"}}
+    return links
 
 
 def _parameters(doc) -> List[Dict[str, Any]]:
@@ -91,6 +153,9 @@ def _success(doc, refs) -> Dict[str, Any]:
     elif doc.content_type != "application/json":
         answer["content"] = {doc.content_type: {"schema": {"type": "string"}}}
     answer["headers"] = _caching_headers(doc)
+    links = _links(doc)
+    if links:
+        answer["links"] = links
     if doc.headers is not None and "Idempotency-Key" in doc.headers.model_json_schema(by_alias=True)["properties"]:
         answer["headers"]["Idempotent-Replayed"] = {
             "description": "true when this is a replay of the first answer to the same key and body",

@@ -281,3 +281,55 @@ def test_every_signed_in_change_can_be_rate_limited_and_holds_capped_with_retry_
             assert answer["headers"]["Retry-After"]["schema"] == {"type": "integer"}
     codes = document["components"]["schemas"]["ErrorDetail"]["properties"]["code"]["enum"]
     assert {"too_many_holds", "rate_limited"} <= set(codes)
+
+
+def test_every_link_names_a_real_operation_its_parameters_and_values_of_the_answer(document):
+    # Given every link of every success answer
+    by_id = {operation["operationId"]: (method, path, operation) for method, path, operation in operations(document)}
+    schemas = document["components"]["schemas"]
+
+    def properties(ref_holder):
+        return schemas[ref_holder["$ref"].rsplit("/", 1)[-1]]["properties"]
+
+    links = [(method, path, status, name, link) for method, path, operation in operations(document)
+             for status, answer in operation["responses"].items() for name, link in answer.get("links", {}).items()]
+    assert {(method, path) for method, path, *_ in links} >= {
+        ("POST", "/v1/providers"), ("POST", "/v1/providers/{provider_id}/services"), ("POST", "/v1/holds"),
+        ("POST", "/v1/bookings")}
+    for method, path, status, name, link in links:
+        where = f"{method} {path} {status} {name}"
+        # Then only success answers link, to an operation that exists
+        assert status.startswith("2") and link["operationId"] in by_id, where
+        _, target_path, target = by_id[link["operationId"]]
+        source = document["paths"][path][method.lower()]
+        answer_fields = properties(source["responses"][status]["content"]["application/json"]["schema"])
+        target_parameters = {(p["in"], p["name"]) for p in target["parameters"]}
+        expressions = list(link.get("parameters", {}).values()) + list(link.get("requestBody", {}).values())
+        # Each parameter is one the target takes, where it takes it
+        for qualified in link.get("parameters", {}):
+            assert tuple(qualified.split(".", 1)) in target_parameters, where
+        # Each body field is one of the target's body
+        if "requestBody" in link:
+            body = properties(target["requestBody"]["content"]["application/json"]["schema"])
+            assert set(link["requestBody"]) <= set(body), where
+        # And each value comes from a field of the answer or a path parameter of the request
+        for expression in expressions:
+            kind, _, name = expression.partition("#/") if "#/" in expression else expression.rpartition(".")
+            if kind == "$response.body":
+                assert name in answer_fields, where
+            else:
+                assert kind == "$request.path" and ("path", name) in {(p["in"], p["name"]) for p in source["parameters"]}
+        assert set(re.findall(r"{(\w+)}", target_path)) <= {q.split(".", 1)[1] for q in link.get("parameters", {})}, where
+
+
+def test_links_chain_a_booking_from_a_new_provider_to_its_reschedule_and_cancel(document):
+    def targets(method, path, status):
+        answer = document["paths"][path][method]["responses"][status]
+        return {link["operationId"] for link in answer.get("links", {}).values()}
+
+    assert "post_v1_providers_provider_id_services" in targets("post", "/v1/providers", "201")
+    assert {"post_v1_holds", "post_v1_bookings"} <= targets("post", "/v1/providers/{provider_id}/services", "201")
+    assert {"post_v1_bookings", "delete_v1_holds_hold_id"} <= targets("post", "/v1/holds", "201")
+    assert {"get_v1_bookings_booking_id", "post_v1_bookings_booking_id_reschedule", "post_v1_bookings_booking_id_cancel",
+            "post_v1_bookings_booking_id_confirm", "post_v1_bookings_booking_id_decline"} <= targets(
+        "post", "/v1/bookings", "201")
