@@ -15,9 +15,9 @@ counted alone (CallCounter, botocore's calls, PynamoDB's included):
   cancel          POST /v1/bookings/{id}/cancel (the customer)
   release_hold    DELETE /v1/holds/{id}
 
-Each of these requests also charges the caller's write rate (one UpdateItem of a counter item, 1 unit): that
-call is counted apart (details `rate_limit_charge`), not in the operation's write calls and units, which
-are the operation's own.
+Each of these requests also counts itself against the caller's write rate (a small counter item): inside
+its transaction for the changes that commit one (hold, book, reschedule, cancel, release: no extra call), as
+an UpdateItem of its own for the others (confirm). The figures include it.
 
 Write capacity: moto answers ReturnConsumedCapacity with a constant for single-item writes and an empty list
 for TransactWriteItems, so the units are computed from DynamoDB's documented rules and the items' real sizes:
@@ -222,21 +222,12 @@ def _one_round(client: Any, shop: Dict[str, str], owner: Dict[str, str], custome
     ]
 
 
-def _rate_charges(writes: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    """The write-rate counter's UpdateItem (one per change a signed-in caller asks for), apart from the operation."""
-    return [write for write in writes if write["operation"] == "UpdateItem" and write["items"][0]["sk"] == "RATE"]
-
-
 def _counted(operation: Callable[[], Any], counter: CallCounter, meter: CapacityMeter) -> Dict[str, Any]:
     counter.reset()
     meter.writes.clear()
     operation()
-    charges = _rate_charges(meter.writes)
-    charge_units = sum(item["table_units"] + item["index_units"] for write in charges for item in write["items"])
-    return {"writes": counter.of("dynamodb", WRITES) - len(charges), "reads": counter.of("dynamodb", READS),
-            "calls": counter.by_operation(), "wcu": meter.units() - charge_units,
-            "items": [write for write in meter.writes if write not in charges],
-            "rate_charge": {"write_calls": len(charges), "write_units": charge_units}}
+    return {"writes": counter.of("dynamodb", WRITES), "reads": counter.of("dynamodb", READS),
+            "calls": counter.by_operation(), "wcu": meter.units(), "items": list(meter.writes)}
 
 
 def measure(quick: bool) -> Part:
@@ -280,9 +271,6 @@ def measure(quick: bool) -> Part:
         "emulator_consumed_capacity": {op: [write["emulator_reported"] for write in seen[op][0]["items"]]
                                        for op in OPERATIONS},
         "calls": {op: seen[op][0]["calls"] for op in OPERATIONS},
-        # Not in write_calls nor write_capacity_units: every change by a signed-in caller also counts itself
-        # against the write rate (one UpdateItem of a small counter), whatever the operation.
-        "rate_limit_charge": {op: seen[op][0]["rate_charge"] for op in OPERATIONS},
         "write_items": {op: seen[op][0]["items"] for op in OPERATIONS},
         "repeats": repeats, "provider_rules": RULES,
         "slot_horizon_days": int(QUICK_SETTINGS["SLOT_HORIZON_DAYS"]) if quick else 60,

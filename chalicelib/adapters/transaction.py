@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from chalicelib.adapters import dynamo
+from chalicelib.adapters import dynamo, limits
 from chalicelib.adapters.budget import budget_left
 from chalicelib.domain.errors import TryAgain
 
@@ -20,6 +20,8 @@ CONFLICT_ATTEMPTS = 3
 # Reasons DynamoDB gives for an item when the service, not the condition, refused the transaction.
 BUSY_REASONS = frozenset({"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"})
 _OPERATION_ORDER = ("check", "delete", "put", "update")
+# The label of the request's write charge when a transaction carries it.
+WRITE_CHARGE = "write-charge"
 
 
 @dataclass
@@ -88,7 +90,31 @@ class Transaction:
         return hashlib.sha256(f"{self.intent}#{attempt}".encode()).hexdigest()[:36]
 
     def commit(self) -> None:
-        """Write all or nothing; raise TransactionFailed with named reasons, TryAgain when busy."""
+        """Write all or nothing; raise TransactionFailed with named reasons, TryAgain when busy.
+
+        When the request armed its write charge (adapters/limits.py), the first transaction carries it: a spent
+        rate cancels everything and raises the charge's refusal.
+        """
+        charge = limits.take_armed() if len(self) < MAX_ITEMS else None
+        if charge is not None:
+            charge.add_to(self, WRITE_CHARGE)
+        try:
+            self._commit()
+        except TransactionFailed as failed:
+            if charge is not None and WRITE_CHARGE in failed.failure.failed(WRITE_CHARGE):
+                raise charge.refusal from failed
+            if charge is not None:
+                limits.put_back(charge)
+            raise
+        except BaseException:
+            if charge is not None:
+                limits.put_back(charge)
+            raise
+        finally:
+            if charge is not None:
+                self._ops["update"] = [op for op in self._ops["update"] if op[0] != WRITE_CHARGE]
+
+    def _commit(self) -> None:
         if len(self) > MAX_ITEMS:
             raise ValueError(f"a transaction takes at most {MAX_ITEMS} items, not {len(self)}")
         # PynamoDB sends condition checks, deletes, puts and updates in that order.

@@ -25,18 +25,19 @@ B = "/v1/bookings/{booking_id}"
 
 
 @route(bp, "/v1/holds", "POST", "Hold time during checkout", status=201, body=PlaceHold, response=Hold,
-       raises=(NotFound, SlotUnavailable, TooManyHolds))
+       raises=(NotFound, SlotUnavailable, TooManyHolds), charged_in_transaction=True)
 def place_hold(caller):
     return holds.place_hold(caller, parse(PlaceHold, bp.current_request))
 
 
-@route(bp, "/v1/holds/{hold_id}", "DELETE", "Give held time back", status=204)
+@route(bp, "/v1/holds/{hold_id}", "DELETE", "Give held time back", status=204, charged_in_transaction=True)
 def release_hold(caller, hold_id):
     holds.release_hold(caller, hold_id)
 
 
 @route(bp, "/v1/bookings", "POST", "Book", status=201, body=BookSlot, headers=IdempotencyHeaders, response=Booking,
-       raises=(NotFound, SlotUnavailable, HoldExpired, RequestInProgress, IdempotencyKeyReused))
+       raises=(NotFound, SlotUnavailable, HoldExpired, RequestInProgress, IdempotencyKeyReused),
+       charged_in_transaction=True)
 def create_booking(caller):
     request = bp.current_request
     answer = bookings.book(caller, request.headers.get("idempotency-key"), parse(BookSlot, request))
@@ -57,13 +58,13 @@ def my_bookings(caller):
 
 
 @route(bp, B + "/cancel", "POST", "Cancel a booking", body=CancelBooking, body_required=False, response=Booking,
-       raises=(BookingNotModifiable, CancelWindowClosed))
+       raises=(BookingNotModifiable, CancelWindowClosed), charged_in_transaction=True)
 def cancel_booking(caller, booking_id):
     return bookings.cancel(caller, booking_id, parse(CancelBooking, bp.current_request, required=False))
 
 
 @route(bp, B + "/reschedule", "POST", "Move a booking", body=RescheduleBooking, response=Booking,
-       raises=(Forbidden, SlotUnavailable, BookingNotModifiable, CancelWindowClosed))
+       raises=(Forbidden, SlotUnavailable, BookingNotModifiable, CancelWindowClosed), charged_in_transaction=True)
 def reschedule_booking(caller, booking_id):
     return bookings.reschedule(caller, booking_id, parse(RescheduleBooking, bp.current_request))
 

@@ -107,8 +107,13 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
           response: Optional[Type[BaseModel]] = None, body: Optional[Type[BaseModel]] = None,
           body_required: bool = True, query: Optional[Type[BaseModel]] = None,
           headers: Optional[Type[BaseModel]] = None, raises: Tuple[Type[DomainError], ...] = (),
-          content_type: str = JSON, cache: Optional[CachePolicy] = None) -> Callable:
-    """Register a handler (it gets the caller when auth, and path params) and describe it for the document."""
+          content_type: str = JSON, cache: Optional[CachePolicy] = None, charged_in_transaction: bool = False,
+          ) -> Callable:
+    """Register a handler (it gets the caller when auth, and path params) and describe it for the document.
+
+    A signed-in change is counted against the caller's write rate before the handler runs, or, with
+    `charged_in_transaction` (a change that always commits one transaction), inside that transaction.
+    """
     if cache is not None and (auth or method != "GET" or status != 200):
         raise ValueError(f"{method} {path}: only a public GET answering 200 may be cached; the rest is no-store")
     ROUTES.append(RouteDoc(path, method, summary, auth, status, response, body, body_required, query, headers,
@@ -123,9 +128,13 @@ def route(bp: Blueprint, path: str, method: str, summary: str, *, auth: bool = T
                     if not ID_PATTERN.match(value):
                         raise NotFound(f"no such {name.replace('_id', '')}: {value[:80]}")
                 args = [authenticate(request.headers.get("authorization"))] if auth else []
-                if auth and method in WRITE_METHODS:
-                    limits.charge_write(args[0])
-                result = handler(*args, **params)
+                if auth and method in WRITE_METHODS and charged_in_transaction:
+                    with limits.charged_with_the_change(args[0]):
+                        result = handler(*args, **params)
+                else:
+                    if auth and method in WRITE_METHODS:
+                        limits.charge_write(args[0])
+                    result = handler(*args, **params)
             except DomainError as error:
                 if isinstance(error, TryAgain):
                     logger.warning("Request refused for now", code=error.code, path=request.path)

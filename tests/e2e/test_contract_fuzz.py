@@ -17,8 +17,10 @@ Run through Schemathesis' engine, as its CLI does: its pytest loader for fixture
 from __future__ import annotations
 
 import collections
+import json
 import os
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
@@ -30,6 +32,7 @@ SEED = int(os.environ.get("CONTRACT_FUZZ_SEED", "20261201"))
 # Body fields whose schema cannot say all the rules (names of zones and categories, the 15-minute grid).
 PLAUSIBLE = {"timezone": "Europe/London", "categories": ["massage"], "category": "massage",
              "duration_minutes": 60, "buffer_minutes": 15}
+ARTIFACT = Path(__file__).resolve().parents[2] / "build" / "test-artifacts" / "reliability" / "contract.json"
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance",
           "response_schema_conformance", "unsupported_method", "missing_required_header", "ignored_auth")
 
@@ -141,6 +144,15 @@ def test_schemathesis_finds_every_operation_keeping_the_document(stack, real):
         elif isinstance(event, events.EngineFinished):
             finished = event
 
+    # The run's figures (docs/reliability.md): cases sent and what came back
+    statuses = collections.Counter()
+    for counts in answers.values():
+        statuses.update(counts)
+    ARTIFACT.parent.mkdir(parents=True, exist_ok=True)
+    ARTIFACT.write_text(json.dumps({
+        "seed": SEED, "max_examples": MAX_EXAMPLES, "operations": len(answers), "cases": sum(statuses.values()),
+        "server_errors": sum(n for status, n in statuses.items() if status >= 500), "failed_checks": len(failures),
+        "statuses": {str(status): n for status, n in sorted(statuses.items())}}, indent=2) + "\n")
     assert not errors, "\n".join(errors)
     assert not failures, f"{len(failures)} failed checks:\n" + "\n".join(dict.fromkeys(failures))
     assert finished is not None and finished.stop_reason == StopReason.COMPLETED

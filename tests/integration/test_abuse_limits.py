@@ -109,6 +109,34 @@ def test_the_61st_change_in_a_minute_is_429_reads_are_never_counted(client, shop
     assert hold(client, shop, customer, STARTS[2])[0] == 201
 
 
+def test_a_change_past_the_rate_counted_in_its_own_transaction_commits_nothing(client, aws, shop, make_user, limits,
+                                                                             fixed_clock):
+    from chalicelib.adapters import dynamo
+
+    writes: List[str] = []
+
+    def record(model, params, **_):
+        if model.name in ("PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems", "BatchWriteItem"):
+            writes.append(model.name)
+
+    customer = make_user()
+    # Given 59 changes counted this minute (refused ones are counted on their own)
+    for _ in range(59):
+        assert call(client, "POST", HOLDS, customer, {})[0] == 400
+    # When the 60th is a hold: it is counted inside the hold's transaction, one write call for both
+    dynamo.client().meta.events.register("before-call.dynamodb.*", record)
+    try:
+        assert hold(client, shop, customer, STARTS[0])[0] == 201
+    finally:
+        dynamo.client().meta.events.unregister("before-call.dynamodb.*", record)
+    assert writes == ["TransactWriteItems"]
+    # Then the 61st, another hold, is cancelled whole by the spent rate: 429, and nothing of it was written
+    status, body, headers = hold(client, shop, customer, STARTS[1])
+    assert (status, body["error"]["code"]) == (429, "rate_limited") and int(headers["Retry-After"]) > 0
+    assert len(ledger(aws, customer)) == 1  # the first hold only
+    assert hold(client, shop, make_user(), STARTS[1])[0] == 201  # the time it asked for is free
+
+
 # --- at the same moment, over HTTP from threads (in-process moto is not thread-safe: decision 3) -----------------
 
 @pytest.fixture()

@@ -662,6 +662,14 @@ class FakeLimits:
         self.state.write_counts[(user_id, window)] = counted + 1
         return True
 
+    def arm(self, user_id: str, window: str, limit: int, ttl: int, refusal: Exception) -> None:
+        # The fakes commit no transactions: an armed charge is never carried, so it is counted on its own.
+        self.state.armed_charge = (user_id, window)
+
+    def disarm(self) -> bool:
+        armed, self.state.armed_charge = getattr(self.state, "armed_charge", None), None
+        return armed is not None
+
 
 class FakeSlots:
     """chalicelib/adapters/slots.py in memory."""
