@@ -73,6 +73,16 @@ class World:
 @pytest.fixture(scope="module")
 def world() -> Iterator[World]:
     """The app in-process on a serialised moto server, with two London providers open on weekdays."""
+    # Chalice's test client swaps os.environ for a copy around each request and puts back what it found; from ten
+    # threads at once, the last to finish can leave another's copy in place, settings of this run included.
+    environ = os.environ
+    try:
+        yield from _world()
+    finally:
+        os.environ = environ
+
+
+def _world() -> Iterator[World]:
     with serialised_moto() as endpoint, pytest.MonkeyPatch.context() as patch, clock_at(NOW):
         boto3.client("dynamodb", endpoint_url=endpoint).create_table(**create_table_request(os.environ["TABLE_NAME"]))
         cognito = boto3.client("cognito-idp", endpoint_url=endpoint)
