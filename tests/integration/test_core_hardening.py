@@ -116,7 +116,9 @@ def test_confirm_is_one_conditional_update(client, make_user, fixed_clock, api_c
     status, confirmed, _ = call(client, "POST", f"/v1/bookings/{booking['booking_id']}/confirm", owner)
     assert status == 200 and confirmed["status"] == "CONFIRMED"
     writes = [op for op in api_calls if op in {"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"}]
-    assert writes == ["UpdateItem"]
+    # The caller's write-rate count (decision 17: a change that commits no transaction pays it apart), then the
+    # confirm itself: one conditional update
+    assert writes == ["UpdateItem", "UpdateItem"]
 
 
 # --- races end as the contract says -----------------------------------------------------------
