@@ -33,7 +33,7 @@ class Settings:
     slot_horizon_days: int = 60
     dynamodb_connect_timeout_seconds: float = 2.0
     dynamodb_read_timeout_seconds: float = 5.0
-    # An API request's time for DynamoDB retries (decision 0016): none is started once it is spent.
+    # An API request's time for DynamoDB retries (decision 18): none is started once it is spent.
     dynamodb_request_budget_seconds: float = 3.0
     # How long a request may spend laying out slots for a schedule change; the scheduled job does the rest.
     schedule_sync_seconds: float = 10.0

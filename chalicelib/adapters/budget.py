@@ -1,4 +1,4 @@
-"""An API request's time budget for DynamoDB retries (decision 0016): stdlib only, cheap to load per request.
+"""An API request's time budget for DynamoDB retries (decision 18): stdlib only, cheap to load per request.
 
 Inside `request_budget()` a retry — botocore's (dynamo.py) or the TransactionConflict one (transaction.py) —
 starts only while the budget lasts. A first attempt always goes: a request that is slow but answered goes on

@@ -10,7 +10,7 @@ connect and read timeouts (settings; 2 s and 5 s unless set). Nothing above retr
 Only a transaction cancelled by a concurrent transaction (TransactionConflict) is tried again, by
 `transaction.Transaction.commit`, because its conditions must be evaluated anew.
 
-Time budget (`budget.py`, decision 0016): in an API request a retry starts only while the request's budget
+Time budget (`budget.py`, decision 18): in an API request a retry starts only while the request's budget
 lasts; a retry due after it is not sent and the call fails as TryAgain.
 """
 from __future__ import annotations

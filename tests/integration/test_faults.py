@@ -20,7 +20,7 @@ from tests.faults import FaultInjector
 from tests.integration.conftest import book, call, starts
 
 # A generous ceiling on a hung dependency's answer: "an answer comes", well under API Gateway's 29 s. The policy's
-# bound is 10 s: the 3 s budget, one 5 s read timeout, 2 s of backoff (docs/decisions/0016); before it, 15 s.
+# bound is 10 s: the 3 s budget, one 5 s read timeout, 2 s of backoff (docs/decisions/0018); before it, 15 s.
 ANSWER_CEILING_SECONDS = 13.0
 
 
