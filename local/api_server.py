@@ -79,7 +79,7 @@ class ContractGateway(local.LocalGateway):
         return event
 
 
-FEED_PATH = re.compile(r"^(/(?:[^/?]+/)?v1/calendar-feeds/[^/?]+/)[^/?]+")
+FEED_PATH = re.compile(r"(/v1/calendar-feeds/[^/?\s]+/)[^/?\s]+")
 
 
 def loggable_path(path: str) -> str:
@@ -139,8 +139,11 @@ class ContractRequestHandler(local.ChaliceRequestHandler):
         """http.server's access line, with the path as loggable_path gives it."""
         if isinstance(code, HTTPStatus):
             code = code.value
-        self.log_message('"%s %s %s" %s %s', self.command, loggable_path(self.path), self.request_version,
-                         str(code), str(size))
+        # A request line that could not be parsed (answered 400 by http.server) has no path: its raw line then.
+        line = getattr(self, "requestline", "")
+        if getattr(self, "path", None) is not None and self.command:
+            line = f"{self.command} {self.path} {self.request_version}"
+        self.log_message('"%s" %s %s', loggable_path(line), str(code), str(size))
 
     def _send_http_response(self, code: int, headers: local.HeaderType, body: Any) -> None:
         if code == 204 or self.command == "HEAD":
