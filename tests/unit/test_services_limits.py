@@ -13,6 +13,16 @@ from tests.unit.conftest import ALICE, BOB, NOW, at
 STARTS = [f"2026-12-0{day}T{hour:02d}:00:00Z" for day in (2, 3) for hour in (9, 11, 13, 15)][:7]
 
 
+@pytest.fixture(autouse=True)
+def product_limits(monkeypatch):
+    """The product's limits, whatever the environment says (the integration tests' raises them for the session)."""
+    monkeypatch.setenv("MAX_ACTIVE_HOLDS", "5")
+    monkeypatch.setenv("WRITE_RATE_PER_MINUTE", "60")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
 def fill(shop, caller=ALICE, n: int = 5):
     return [shop.hold(caller, start)["hold_id"] for start in STARTS[:n]]
 
