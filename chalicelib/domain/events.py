@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, ClassVar, Dict, List, Optional, Union
 
 from chalicelib.domain import entities
 from chalicelib.domain.views import block_view, booking_view, review_view, service_view
@@ -43,19 +43,33 @@ class Actor:
     user_id: Optional[str] = None
 
 
-# Keyword-only: each kind of event below gives `type` its default, ahead of fields that have none.
 @dataclass(frozen=True, kw_only=True)
 class Event:
-    """Something that happened to a provider's data; `before` and `after` are public views."""
+    """Something that happened to a provider's data; `before` and `after` are public views.
+
+    Each kind below is a plain subclass that names its `type` (`class BlockCreated(Event, kind=...)`): only
+    kinds with fields of their own are dataclasses, so importing the kinds costs next to nothing.
+    """
 
     event_id: str
-    type: str
     at: str  # UTC, when it committed
     provider_id: str
     actor: Actor
+    type: str = ""  # the kind's, unless given (a stored record read back as an Event)
     booking_id: Optional[str] = None
     before: Optional[Dict[str, Any]] = None
     after: Optional[Dict[str, Any]] = None
+
+    KIND: ClassVar[str] = ""
+
+    def __init_subclass__(cls, kind: str = "", **rest: Any) -> None:
+        super().__init_subclass__(**rest)
+        if kind:
+            cls.KIND = kind
+
+    def __post_init__(self) -> None:
+        if not self.type:
+            object.__setattr__(self, "type", self.KIND)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -68,79 +82,62 @@ class BookingEvent(Event):
     version: int
 
 
-@dataclass(frozen=True, kw_only=True)
-class BookingCreated(BookingEvent):
-    type: str = BOOKING_CREATED
+class BookingCreated(BookingEvent, kind=BOOKING_CREATED):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class BookingConfirmed(BookingEvent):
-    type: str = BOOKING_CONFIRMED
+class BookingConfirmed(BookingEvent, kind=BOOKING_CONFIRMED):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class BookingDeclined(BookingEvent):
-    type: str = BOOKING_DECLINED
+class BookingDeclined(BookingEvent, kind=BOOKING_DECLINED):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class BookingCanceled(BookingEvent):
-    type: str = BOOKING_CANCELED
+class BookingCanceled(BookingEvent, kind=BOOKING_CANCELED):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class BookingRescheduled(BookingEvent):
-    type: str = BOOKING_RESCHEDULED
+class BookingRescheduled(BookingEvent, kind=BOOKING_RESCHEDULED):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class BookingReminderDue(BookingEvent):
+class BookingReminderDue(BookingEvent, kind=BOOKING_REMINDER_DUE):
     """The time to remind a customer of a booking came (produced by the reminders job, not the stream)."""
 
-    type: str = BOOKING_REMINDER_DUE
+
+class BlockCreated(Event, kind=BLOCK_CREATED):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class BlockCreated(Event):
-    type: str = BLOCK_CREATED
+class BlockDeleted(Event, kind=BLOCK_DELETED):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class BlockDeleted(Event):
-    type: str = BLOCK_DELETED
+class ScheduleChanged(Event, kind=SCHEDULE_CHANGED):
+    pass
 
 
-@dataclass(frozen=True, kw_only=True)
-class ScheduleChanged(Event):
-    type: str = SCHEDULE_CHANGED
-
-
-@dataclass(frozen=True, kw_only=True)
-class ScheduleSettled(Event):
+class ScheduleSettled(Event, kind=SCHEDULE_SETTLED):
     """Slots of days that were still being laid out after a change of working hours now agree with it.
 
     Bookkeeping, not audited: it tells readers of availability (the search index) that free time changed.
     `after` holds the days still pending.
     """
 
-    type: str = SCHEDULE_SETTLED
+
+class ServiceChanged(Event, kind=SERVICE_CHANGED):
+    pass
+
+
+class ProfileChanged(Event, kind=PROFILE_CHANGED):
+    pass
 
 
 @dataclass(frozen=True, kw_only=True)
-class ServiceChanged(Event):
-    type: str = SERVICE_CHANGED
-
-
-@dataclass(frozen=True, kw_only=True)
-class ProfileChanged(Event):
-    type: str = PROFILE_CHANGED
-
-
-@dataclass(frozen=True, kw_only=True)
-class ReviewPosted(Event):
+class ReviewPosted(Event, kind=REVIEW_POSTED):
     """A customer reviewed a booking: the provider's rating and review count changed with it."""
 
-    type: str = REVIEW_POSTED
     booking_id: str
     customer_id: str
     rating: int
